@@ -1,0 +1,122 @@
+# dnsd - authoritative DNS load balancer. See README.md for the targets.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+
+PKGS      := ldns libevent_core libevent_extra libevent_pthreads libcurl inih libmaxminddb
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
+	-Wformat=2 -Wimplicit-fallthrough -Werror=vla
+HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+OPT    ?= -O2 -g
+CFLAGS ?=
+CPPFLAGS += -D_GNU_SOURCE -Idnsd -Iprobes
+ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(HARDEN) -pthread $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS ?=
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -pthread $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lm
+
+LIB_SRC  := $(filter-out dnsd/main.c,$(wildcard dnsd/*.c)) $(wildcard probes/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz-replay/%)
+TOOL_SRC := $(wildcard tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tools/%.c=$(BUILD)/%)
+
+.PHONY: all test unit integration fuzz-replay asan tsan run deps install \
+	clean lint format format-check valgrind fuzz bench
+
+all: $(BUILD)/dnsd $(BUILD)/libdnsd.a $(TOOL_BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libdnsd.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/dnsd: $(BUILD)/dnsd/main.o $(BUILD)/libdnsd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/%: $(BUILD)/tools/%.o $(BUILD)/libdnsd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdnsd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
+
+# Fuzz targets built without libFuzzer: a main() that replays the corpus.
+$(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(BUILD)/libdnsd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay_main.c $(BUILD)/libdnsd.a $(LIBS)
+
+unit: $(UNIT_BIN)
+fuzz-replay: $(FUZZ_REPLAY)
+
+# The one test command (README, .ci/run): unit + integration + fuzz corpus
+# replay, ending in "N passed, N failed".
+test: deps
+	$(MAKE) all unit fuzz-replay
+	BUILD=$(BUILD) tools/run-tests.sh
+
+# Sanitizer builds go to their own folders so they never mix objects.
+asan: deps
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" all unit fuzz-replay
+	BUILD=build/asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tools/run-tests.sh
+
+tsan: deps
+	$(MAKE) BUILD=build/tsan OPT="-O1 -g -fsanitize=thread" HARDEN="-fPIE" \
+		LDFLAGS="-fsanitize=thread" all unit fuzz-replay
+	BUILD=build/tsan TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+		tools/run-tests.sh
+
+run: deps all
+	tools/run-demo.sh
+
+deps:
+	@tools/deps.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/dnsd $(DESTDIR)$(PREFIX)/sbin/dnsd
+	if [ -f $(BUILD)/dnsdctl ]; then install -m 0755 $(BUILD)/dnsdctl $(DESTDIR)$(PREFIX)/bin/dnsdctl; fi
+	install -d $(DESTDIR)$(PREFIX)/share/doc/dnsd
+	install -m 0644 conf/dnsd.ini README.md $(DESTDIR)$(PREFIX)/share/doc/dnsd/
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Idnsd -Iprobes dnsd probes tools
+	clang-tidy --quiet $(LIB_SRC) dnsd/main.c -- $(CPPFLAGS) -std=c11 $(PKG_CFLAGS)
+
+format:
+	clang-format -i dnsd/*.[ch] probes/*.[ch] tools/*.c tests/unit/*.c tests/fuzz/*.c
+
+format-check:
+	clang-format --dry-run --Werror dnsd/*.[ch] probes/*.[ch] tools/*.c tests/unit/*.c tests/fuzz/*.c
+
+valgrind: all unit
+	for t in $(UNIT_BIN); do valgrind -q --error-exitcode=1 --leak-check=full $$t || exit 1; done
+
+clean:
+	rm -rf $(BUILD) build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# libFuzzer runs (clang), time-boxed per target: FUZZ_TIME seconds each.
+FUZZ_TIME ?= 60
+fuzz:
+	FUZZ_TIME=$(FUZZ_TIME) tools/fuzz.sh
+
+bench: all
+	tools/bench.sh

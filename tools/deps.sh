@@ -1,0 +1,20 @@
+#!/bin/sh
+# Install the Debian packages dnsd needs to build and test, if any is missing.
+# Libraries: ldns, libevent, libcurl, inih, cmocka, libmaxminddb (headers and
+# pkg-config files). Test tools: python3-dnspython (integration tests),
+# dnsutils (dig), clang (fuzzing), openssl (test TLS certificates).
+set -e
+PKGS="build-essential pkg-config libldns-dev libevent-dev libcurl4-openssl-dev \
+libinih-dev libcmocka-dev libmaxminddb-dev python3 python3-dnspython dnsutils \
+openssl"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >&2
