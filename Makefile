@@ -23,7 +23,7 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -pthread $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm
 
 LIB_SRC  := $(filter-out dnsd/main.c,$(wildcard dnsd/*.c)) $(wildcard probes/*.c)
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -36,7 +36,7 @@ TOOL_BIN := $(TOOL_SRC:tools/%.c=$(BUILD)/%)
 
 all: $(BUILD)/dnsd $(BUILD)/libdnsd.a $(TOOL_BIN)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -44,13 +44,13 @@ $(BUILD)/libdnsd.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/dnsd: $(BUILD)/dnsd/main.o $(BUILD)/libdnsd.a
+$(BUILD)/dnsd: $(BUILD)/obj/dnsd/main.o $(BUILD)/libdnsd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/%: $(BUILD)/tools/%.o $(BUILD)/libdnsd.a
+$(BUILD)/%: $(BUILD)/obj/tools/%.o $(BUILD)/libdnsd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdnsd.a
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libdnsd.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
 

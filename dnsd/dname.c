@@ -227,3 +227,17 @@ size_t dname_to_str(const uint8_t *name, size_t len, char *buf, size_t buflen)
 	buf[o] = '\0';
 	return o;
 }
+
+int dname_check_prefix(const uint8_t *buf, size_t len)
+{
+	size_t p = 0;
+	while (p < len && p < DNAME_MAXLEN) {
+		uint8_t c = buf[p];
+		if (c > DNAME_MAXLABEL)
+			return -1;
+		if (c == 0)
+			return (int)(p + 1);
+		p += 1u + c;
+	}
+	return -1;
+}

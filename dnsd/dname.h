@@ -60,4 +60,10 @@ int dname_from_str(const char *s, uint8_t out[DNAME_MAXLEN]);
  * section 5.1 does. Always NUL-terminates; returns the text length. */
 size_t dname_to_str(const uint8_t *name, size_t len, char *buf, size_t buflen);
 
+
+
+/* Length of the uncompressed name at the start of buf[0..len), or -1 when
+ * buf does not start with one (used on RDATA, which may be malformed). */
+int dname_check_prefix(const uint8_t *buf, size_t len);
+
 #endif

@@ -1,0 +1,262 @@
+/* answer.c - authoritative answering: RFC 1034 section 4.3.2 over the
+ * compiled zones, with RFC 2308 negative answers, RFC 6891 EDNS and RFC 8482
+ * minimal ANY. */
+#include "answer.h"
+
+#include <string.h>
+
+#include "log.h"
+#include "packet.h"
+#include "response.h"
+#include "wire.h"
+
+/* RFC 1035 section 4.2.1: a UDP message without EDNS is at most 512. */
+#define ANSWER_UDP_CLASSIC 512
+
+void answer_ctx_init(struct answer_ctx *ctx, struct stats *stats,
+		     uint64_t seed)
+{
+	ctx->stats = stats;
+	/* splitmix64 spreads any seed (even 0) into a valid nonzero state. */
+	for (int i = 0; i < 2; i++) {
+		seed += 0x9E3779B97F4A7C15ull;
+		uint64_t z = seed;
+		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+		z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+		ctx->rng[i] = z ^ (z >> 31);
+	}
+	if ((ctx->rng[0] | ctx->rng[1]) == 0)
+		ctx->rng[0] = 1;
+}
+
+/* The largest response this query may get over UDP (RFC 6891 section
+ * 6.2.5: a requestor's size below 512 is treated as 512). */
+static size_t udp_limit(const struct pkt_query *q, uint16_t our_payload)
+{
+	if (!q->edns)
+		return ANSWER_UDP_CLASSIC;
+	size_t n = q->edns_udp_size < ANSWER_UDP_CLASSIC ? ANSWER_UDP_CLASSIC
+							 : q->edns_udp_size;
+	return n < our_payload ? n : our_payload;
+}
+
+/* The ECS option echoed back (RFC 7871 section 7.2.1): family, source
+ * prefix and address as received, with our SCOPE. Returns its length. */
+static uint16_t ecs_option(const struct pkt_query *q, uint8_t scope,
+			   uint8_t *buf)
+{
+	size_t alen = ((size_t)q->ecs.source_prefix + 7) / 8;
+	wire_put_u16(buf, PKT_EDNS_ECS);
+	wire_put_u16(buf + 2, (uint16_t)(4 + alen));
+	wire_put_u16(buf + 4, q->ecs.family);
+	buf[6] = q->ecs.source_prefix;
+	buf[7] = scope;
+	memcpy(buf + 8, q->ecs.addr, alen);
+	return (uint16_t)(8 + alen);
+}
+
+/* State of one answer while it is being resolved. */
+struct resolve {
+	struct resp *r;
+	const struct pkt_query *q;
+	uint16_t flags;
+	uint16_t rcode;
+	bool truncated;
+};
+
+/* The zone's SOA in the authority section, TTL per RFC 2308 section 3. */
+static void add_negative_soa(struct resolve *st, const struct zdb_zone *z)
+{
+	const uint8_t *rd = z->soa->rdata;
+	uint16_t rdlen = wire_peek_u16(rd);
+	if (!resp_add_rr(st->r, RESP_AUTHORITY, z->apex, z->apex_len,
+			 ZDB_TYPE_SOA, ZDB_CLASS_IN, z->neg_ttl, rd + 2, rdlen))
+		st->truncated = true;
+}
+
+/* A referral (RFC 1034 section 4.3.2 step 3b): the cut's NS RRset in the
+ * authority section and in-zone glue in the additional section. Glue that
+ * does not fit sets TC (RFC 9471 section 3). */
+static void add_referral(struct resolve *st, const struct zdb_node *cut)
+{
+	const struct zdb_rrset *ns = zdb_node_rrset(cut, ZDB_TYPE_NS);
+	if (ns == NULL ||
+	    !resp_add_rrset(st->r, RESP_AUTHORITY, cut->name, cut->name_len,
+			    ns)) {
+		st->truncated = true;
+		return;
+	}
+	for (uint16_t i = 0; i < cut->glue_count; i++) {
+		const struct zdb_glue *g = &cut->glue[i];
+		if (!resp_add_rrset(st->r, RESP_ADDITIONAL, g->name,
+				    g->name_len, g->rrset)) {
+			st->flags |= PKT_FLAG_TC;
+			break;
+		}
+	}
+}
+
+/* RFC 8482 section 4.2: answer ANY with one RRset that exists. */
+static const struct zdb_rrset *any_rrset(const struct zdb_node *n)
+{
+	return n->rrset_count > 0 ? &n->rrsets[0] : NULL;
+}
+
+/* Resolve the question inside our zones, following CNAMEs. */
+static void resolve(struct resolve *st, const struct snapshot *snap,
+		    const struct zdb_zone *zone)
+{
+	const struct pkt_query *q = st->q;
+	uint8_t lower[DNAME_MAXLEN];
+	const uint8_t *name = q->qname_lower;
+	size_t nlen = q->qname_len;
+	const uint8_t *owner = NULL; /* NULL: the question name */
+
+	for (unsigned hops = 0;; hops++) {
+		const struct zdb_node *node;
+		enum zdb_result res = zdb_lookup(zone, name, nlen,
+						 q->qtype == ZDB_TYPE_DS, &node);
+		if (res == ZDB_DELEGATION) {
+			if (hops == 0)
+				st->flags &= (uint16_t)~PKT_FLAG_AA;
+			add_referral(st, node);
+			return;
+		}
+		if (res == ZDB_NXDOMAIN) {
+			/* RFC 6604: the rcode speaks for the last name. */
+			st->rcode = PKT_RCODE_NXDOMAIN;
+			add_negative_soa(st, zone);
+			return;
+		}
+		const struct zdb_rrset *rs =
+			q->qtype == PKT_TYPE_ANY ? any_rrset(node)
+						 : zdb_node_rrset(node, q->qtype);
+		if (rs != NULL) {
+			if (!resp_add_rrset(st->r, RESP_ANSWER, owner,
+					    owner == NULL ? 0 : nlen, rs))
+				st->truncated = true;
+			return;
+		}
+		const struct zdb_rrset *cname =
+			zdb_node_rrset(node, ZDB_TYPE_CNAME);
+		if (cname == NULL) {
+			add_negative_soa(st, zone); /* NODATA */
+			return;
+		}
+		if (!resp_add_rrset(st->r, RESP_ANSWER, owner,
+				    owner == NULL ? 0 : nlen, cname)) {
+			st->truncated = true;
+			return;
+		}
+		if (hops + 1 >= ANSWER_MAX_CNAME)
+			return;
+		/* Follow the target if it is ours (RFC 1034 section 4.3.2
+		 * step 3a); owner points into the snapshot, stable for the
+		 * whole answer, so it can serve as a compression target. */
+		const uint8_t *target = cname->rdata + 2;
+		int tlen = dname_check_prefix(target, wire_peek_u16(cname->rdata));
+		if (tlen < 0)
+			return;
+		dname_tolower(lower, target, (size_t)tlen);
+		zone = snapshot_find_zone(snap, lower, (size_t)tlen);
+		if (zone == NULL)
+			return;
+		owner = target;
+		name = lower;
+		nlen = (size_t)tlen;
+	}
+}
+
+size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
+		    const uint8_t *pkt, size_t len, uint8_t *out,
+		    size_t outcap, bool tcp, const struct sockaddr *src)
+{
+	struct pkt_query q;
+	enum pkt_outcome oc = packet_parse_query(pkt, len, &q);
+	(void)src;
+
+	if (oc == PKT_DROP) {
+		stats_inc(&ctx->stats->dropped);
+		return 0;
+	}
+	stats_inc(&ctx->stats->queries[tcp ? STATS_TCP : STATS_UDP]
+				      [q.has_question ? stats_qtype_of(q.qtype)
+						      : STATS_QT_OTHER]);
+
+	size_t max = tcp ? outcap : udp_limit(&q, snap->udp_payload);
+	if (max > outcap)
+		max = outcap;
+	uint8_t opt[4 + 4 + 16];
+	uint16_t optlen = 0;
+	if (q.edns && q.ecs.present && oc == PKT_OK)
+		optlen = ecs_option(&q, 0, opt);
+	size_t opt_room = q.edns ? 11u + optlen : 0;
+
+	struct resp r;
+	resp_init(&r, out, max - opt_room);
+	struct resolve st = {
+		.r = &r,
+		.q = &q,
+		/* RFC 1035 4.1.1: opcode and RD copied; RFC 6840 5.9: CD
+		 * copied. RA stays 0: we do not recurse. */
+		.flags = q.flags & (0x7800 | PKT_FLAG_RD | PKT_FLAG_CD),
+		.rcode = PKT_RCODE_NOERROR,
+	};
+	resp_header(&r, q.id, 0, 0);
+	if (q.has_question &&
+	    !resp_question(&r, q.qname, q.qname_len, q.qtype, q.qclass)) {
+		/* Only a tiny limit could refuse a <= 259-byte question. */
+		r.len = PKT_HEADER_LEN;
+	}
+	size_t mark = resp_mark(&r);
+
+	switch (oc) {
+	case PKT_OK:
+		break;
+	case PKT_FORMERR:
+		st.rcode = PKT_RCODE_FORMERR;
+		goto finish;
+	case PKT_NOTIMP:
+		st.rcode = PKT_RCODE_NOTIMP;
+		goto finish;
+	case PKT_BADVERS:
+		st.rcode = PKT_RCODE_BADVERS;
+		goto finish;
+	case PKT_DROP:
+		return 0;
+	}
+
+	/* Only class IN holds data. CHAOS is for explain (SPEC 3); zone
+	 * transfers are not offered. */
+	if (q.qclass != PKT_CLASS_IN || q.qtype == PKT_TYPE_AXFR ||
+	    q.qtype == PKT_TYPE_IXFR) {
+		st.rcode = PKT_RCODE_REFUSED;
+		goto finish;
+	}
+	const struct zdb_zone *zone =
+		snapshot_find_zone(snap, q.qname_lower, q.qname_len);
+	if (zone == NULL) {
+		st.rcode = PKT_RCODE_REFUSED;
+		goto finish;
+	}
+	st.flags |= PKT_FLAG_AA;
+	resolve(&st, snap, zone);
+	if (st.truncated) {
+		/* RFC 2181 section 9: what does not fit is not sent in part;
+		 * the client retries over TCP. */
+		resp_truncate(&r, mark);
+		st.flags |= PKT_FLAG_TC;
+	}
+
+finish:
+	if (q.edns)
+		resp_add_opt(&r, max, snap->udp_payload,
+			     (uint8_t)(st.rcode >> 4), q.edns_do, opt, optlen);
+	wire_put_u16(out + 2,
+		     (uint16_t)(st.flags | PKT_FLAG_QR | (st.rcode & 0x0F)));
+	stats_inc(&ctx->stats->responses[st.rcode < STATS_RCODE_N ? st.rcode
+								  : 0]);
+	if (st.flags & PKT_FLAG_TC)
+		stats_inc(&ctx->stats->truncated);
+	return resp_finish(&r);
+}

@@ -1,0 +1,123 @@
+/* snapshot.c - builds the immutable serving state from config and zones. */
+#include "snapshot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "log.h"
+#include "zone.h"
+
+static int zone_order(const void *a, const void *b)
+{
+	const struct zdb_zone *za = *(const struct zdb_zone *const *)a;
+	const struct zdb_zone *zb = *(const struct zdb_zone *const *)b;
+	return (int)zb->apex_len - (int)za->apex_len;
+}
+
+int snapshot_build(const char *path, struct snapshot **out, struct diag *diag)
+{
+	struct config *cfg = NULL;
+	struct snapshot *s = NULL;
+	size_t errors = diag->count;
+
+	*out = NULL;
+	if (config_load(path, &cfg, diag) != 0)
+		return -1;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		goto oom;
+	s->cfg = cfg;
+	s->udp_payload = (uint16_t)cfg->server.udp_payload;
+	s->arena = arena_new();
+	if (s->arena == NULL)
+		goto oom;
+	s->zones = arena_alloc(s->arena,
+			       sizeof(*s->zones) * (cfg->nzones ? cfg->nzones : 1));
+	if (s->zones == NULL)
+		goto oom;
+	/* Load every zone even after a failure, so all errors are shown. */
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		const struct zdb_zone *z = NULL;
+		if (zone_load(&cfg->zones[i], s->arena, diag, &z) == 0)
+			s->zones[s->nzones++] = z;
+	}
+	if (diag->count != errors)
+		goto fail;
+	qsort(s->zones, s->nzones, sizeof(*s->zones), zone_order);
+	*out = s;
+	return 0;
+oom:
+	diag_add(diag, path, 0, "out of memory");
+fail:
+	if (s != NULL) {
+		s->cfg = NULL;
+		snapshot_free(s);
+	}
+	config_free(cfg);
+	return -1;
+}
+
+void snapshot_free(struct snapshot *s)
+{
+	if (s == NULL)
+		return;
+	arena_free(s->arena);
+	config_free(s->cfg);
+	free(s);
+}
+
+const struct zdb_zone *snapshot_find_zone(const struct snapshot *s,
+					  const uint8_t *lower, size_t len)
+{
+	/* Longest apex first: the first zone the name lies in is the
+	 * closest. A handful of zones is the common case; a hash of apexes
+	 * probed per label would serve thousands. */
+	for (size_t i = 0; i < s->nzones; i++) {
+		const struct zdb_zone *z = s->zones[i];
+		if (z->apex_len <= len &&
+		    dname_is_subdomain(lower, len, z->apex, z->apex_len))
+			return z;
+	}
+	return NULL;
+}
+
+static const struct zdb_zone *find_apex(const struct snapshot *s,
+					const struct zdb_zone *z)
+{
+	for (size_t i = 0; i < s->nzones; i++)
+		if (dname_equal(s->zones[i]->apex, s->zones[i]->apex_len,
+				z->apex, z->apex_len))
+			return s->zones[i];
+	return NULL;
+}
+
+void snapshot_log_changes(const struct snapshot *old,
+			  const struct snapshot *cur)
+{
+	unsigned added = 0, removed = 0, changed = 0;
+	for (size_t i = 0; i < cur->nzones; i++) {
+		const struct zdb_zone *z = cur->zones[i];
+		const struct zdb_zone *o = find_apex(old, z);
+		if (o == NULL) {
+			log_info("zone", "zone %s added (serial %u, %zu records)",
+				 z->name, z->serial, z->rr_count);
+			added++;
+		} else if (o->serial != z->serial ||
+			   o->rr_count != z->rr_count) {
+			log_info("zone", "zone %s changed: serial %u -> %u, "
+					 "%zu records",
+				 z->name, o->serial, z->serial, z->rr_count);
+			changed++;
+		}
+	}
+	for (size_t i = 0; i < old->nzones; i++) {
+		if (find_apex(cur, old->zones[i]) == NULL) {
+			log_info("zone", "zone %s removed", old->zones[i]->name);
+			removed++;
+		}
+	}
+	log_info("config", "reloaded: %zu zones (%u added, %u removed, "
+			   "%u changed)",
+		 cur->nzones, added, removed, changed);
+}
