@@ -36,9 +36,13 @@ TOOL_BIN := $(TOOL_SRC:tools/%.c=$(BUILD)/%)
 
 all: $(BUILD)/dnsd $(BUILD)/libdnsd.a $(TOOL_BIN)
 
+# V=1 shows the full command lines.
+Q := $(if $(V),,@)
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(V),:,echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libdnsd.a: $(LIB_OBJ)
 	@rm -f $@

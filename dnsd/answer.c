@@ -5,6 +5,9 @@
 
 #include <string.h>
 
+#include "client.h"
+#include "explain.h"
+#include "lb.h"
 #include "log.h"
 #include "packet.h"
 #include "response.h"
@@ -59,9 +62,14 @@ static uint16_t ecs_option(const struct pkt_query *q, uint8_t scope,
 struct resolve {
 	struct resp *r;
 	const struct pkt_query *q;
+	struct answer_ctx *ctx;
+	const struct sockaddr *src;
 	uint16_t flags;
 	uint16_t rcode;
 	bool truncated;
+	bool located;		/* client placed (once, on first need) */
+	uint8_t ecs_scope;	/* RFC 7871 SCOPE PREFIX-LENGTH to send */
+	struct lb_client client;
 };
 
 /* The zone's SOA in the authority section, TTL per RFC 2308 section 3. */
@@ -92,6 +100,92 @@ static void add_referral(struct resolve *st, const struct zdb_node *cut)
 				    g->name_len, g->rrset)) {
 			st->flags |= PKT_FLAG_TC;
 			break;
+		}
+	}
+}
+
+/* A/AAAA at a load-balanced name: the members lb_choose picks. */
+static void add_lb(struct resolve *st, const struct snapshot *snap,
+		   const struct zdb_zone *zone, const struct lb_record *rec,
+		   enum lb_family f, const uint8_t *owner, size_t olen)
+{
+	if (!st->located) {
+		struct client_addr a;
+		client_address(snap, st->q, st->src, &a);
+		client_locate(snap, &a, &st->client, NULL, 0);
+		st->located = true;
+	}
+	struct lb_choice ch;
+	lb_choose(rec, f, &snap->probes, &st->client, st->ctx->rng, &ch);
+	if (ch.outcome == LB_SERVFAIL) {
+		st->rcode = PKT_RCODE_SERVFAIL;
+		return;
+	}
+	if (ch.outcome == LB_NODATA) {
+		add_negative_soa(st, zone);
+		return;
+	}
+	/* RFC 7871 section 7.2.1: the scope says how far the answer holds;
+	 * only a geo decision made from a known location depends on it. */
+	if (rec->policy == LB_POLICY_GEO &&
+	    st->client.source != LB_LOC_UNKNOWN)
+		st->ecs_scope = st->client.prefix;
+	if (owner == NULL) {
+		owner = st->r->qname;
+		olen = st->r->qname_len;
+	}
+	uint16_t type = f == LB_V4 ? ZDB_TYPE_A : ZDB_TYPE_AAAA;
+	uint16_t rdlen = f == LB_V4 ? 4 : 16;
+	for (unsigned i = 0; i < ch.n; i++) {
+		if (!resp_add_rr(st->r, RESP_ANSWER, owner, olen, type,
+				 ZDB_CLASS_IN, ch.ttl, ch.picked[i]->addr,
+				 rdlen)) {
+			st->truncated = true;
+			return;
+		}
+	}
+}
+
+/* RFC 1035 section 3.3.9 / 6.2.2 additional section processing: the
+ * addresses of in-zone targets of NS, MX and SRV answers, as far as they
+ * fit (they are optional, so no TC when they do not). */
+static void add_additional(struct resolve *st, const struct snapshot *snap,
+			   const struct zdb_rrset *rs)
+{
+	size_t skip;
+	if (rs->type == ZDB_TYPE_NS)
+		skip = 0;
+	else if (rs->type == ZDB_TYPE_MX)
+		skip = 2;
+	else if (rs->type == ZDB_TYPE_SRV)
+		skip = 6;
+	else
+		return;
+	const uint8_t *p = rs->rdata;
+	for (uint16_t i = 0; i < rs->count; i++, p += 2u + wire_peek_u16(p)) {
+		uint16_t rdlen = wire_peek_u16(p);
+		if (rdlen <= skip)
+			continue;
+		const uint8_t *target = p + 2 + skip;
+		int tlen = dname_check_prefix(target, rdlen - skip);
+		if (tlen <= 1)
+			continue;
+		uint8_t lower[DNAME_MAXLEN];
+		dname_tolower(lower, target, (size_t)tlen);
+		const struct zdb_zone *z =
+			snapshot_find_zone(snap, lower, (size_t)tlen);
+		if (z == NULL)
+			continue;
+		const struct zdb_node *n = zdb_find_node(z, lower, (size_t)tlen);
+		if (n == NULL)
+			continue;
+		static const uint16_t types[] = {ZDB_TYPE_A, ZDB_TYPE_AAAA};
+		for (size_t t = 0; t < DNSD_ARRAY_LEN(types); t++) {
+			const struct zdb_rrset *a = zdb_node_rrset(n, types[t]);
+			if (a != NULL &&
+			    !resp_add_rrset(st->r, RESP_ADDITIONAL, target,
+					    (size_t)tlen, a))
+				return;
 		}
 	}
 }
@@ -128,6 +222,22 @@ static void resolve(struct resolve *st, const struct snapshot *snap,
 			add_negative_soa(st, zone);
 			return;
 		}
+		const struct lb_record *lb = node->lb;
+		if (lb != NULL && res == ZDB_EXACT) {
+			/* SPEC 3: ANY gets the A answer if there are IPv4
+			 * members, else the AAAA answer. */
+			int f = q->qtype == ZDB_TYPE_A	    ? LB_V4
+				: q->qtype == ZDB_TYPE_AAAA ? LB_V6
+				: q->qtype != PKT_TYPE_ANY  ? -1
+				: lb->has_family[LB_V4]	    ? LB_V4
+				: lb->has_family[LB_V6]	    ? LB_V6
+							    : -1;
+			if (f >= 0) {
+				add_lb(st, snap, zone, lb, (enum lb_family)f,
+				       owner, owner == NULL ? 0 : nlen);
+				return;
+			}
+		}
 		const struct zdb_rrset *rs =
 			q->qtype == PKT_TYPE_ANY ? any_rrset(node)
 						 : zdb_node_rrset(node, q->qtype);
@@ -135,6 +245,8 @@ static void resolve(struct resolve *st, const struct snapshot *snap,
 			if (!resp_add_rrset(st->r, RESP_ANSWER, owner,
 					    owner == NULL ? 0 : nlen, rs))
 				st->truncated = true;
+			else if (q->qtype != PKT_TYPE_ANY)
+				add_additional(st, snap, rs);
 			return;
 		}
 		const struct zdb_rrset *cname =
@@ -167,6 +279,40 @@ static void resolve(struct resolve *st, const struct snapshot *snap,
 	}
 }
 
+/* CHAOS TXT for a load-balanced name from an allowed network: how an IN
+ * query from this client is decided (SPEC 3, Explain). False: REFUSED. */
+static bool explain(struct resolve *st, const struct snapshot *snap)
+{
+	const struct pkt_query *q = st->q;
+	if (q->qtype != ZDB_TYPE_TXT || !client_may_explain(snap, st->src))
+		return false;
+	const struct zdb_zone *zone =
+		snapshot_find_zone(snap, q->qname_lower, q->qname_len);
+	if (zone == NULL)
+		return false;
+	const struct zdb_node *node =
+		zdb_find_node(zone, q->qname_lower, q->qname_len);
+	if (node == NULL || node->lb == NULL)
+		return false;
+	char lines[EXPLAIN_MAX_LINES][EXPLAIN_LINE];
+	struct client_addr a;
+	client_address(snap, q, st->src, &a);
+	unsigned n = explain_record(snap, node->lb, &a, st->ctx->rng, lines);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t rd[EXPLAIN_LINE];
+		size_t len = strlen(lines[i]);
+		rd[0] = (uint8_t)len;
+		memcpy(rd + 1, lines[i], len);
+		if (!resp_add_rr(st->r, RESP_ANSWER, st->r->qname,
+				 st->r->qname_len, ZDB_TYPE_TXT,
+				 PKT_CLASS_CH, 0, rd, (uint16_t)(len + 1))) {
+			st->truncated = true;
+			break;
+		}
+	}
+	return true;
+}
+
 size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
 		    const uint8_t *pkt, size_t len, uint8_t *out,
 		    size_t outcap, bool tcp, const struct sockaddr *src)
@@ -188,7 +334,10 @@ size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
 		max = outcap;
 	uint8_t opt[4 + 4 + 16];
 	uint16_t optlen = 0;
-	if (q.edns && q.ecs.present && oc == PKT_OK)
+	/* Echo ECS only when we use it (RFC 7871 section 7.2.1); its size
+	 * does not depend on the scope, which is known only at the end. */
+	bool echo_ecs = q.edns && q.ecs.present && oc == PKT_OK && snap->ecs;
+	if (echo_ecs)
 		optlen = ecs_option(&q, 0, opt);
 	size_t opt_room = q.edns ? 11u + optlen : 0;
 
@@ -201,6 +350,8 @@ size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
 		 * copied. RA stays 0: we do not recurse. */
 		.flags = q.flags & (0x7800 | PKT_FLAG_RD | PKT_FLAG_CD),
 		.rcode = PKT_RCODE_NOERROR,
+		.ctx = ctx,
+		.src = src,
 	};
 	resp_header(&r, q.id, 0, 0);
 	if (q.has_question &&
@@ -226,8 +377,16 @@ size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
 		return 0;
 	}
 
-	/* Only class IN holds data. CHAOS is for explain (SPEC 3); zone
-	 * transfers are not offered. */
+	if (q.qclass == PKT_CLASS_CH) {
+		st.rcode = explain(&st, snap) ? PKT_RCODE_NOERROR
+					      : PKT_RCODE_REFUSED;
+		if (st.truncated) {
+			resp_truncate(&r, mark);
+			st.flags |= PKT_FLAG_TC;
+		}
+		goto finish;
+	}
+	/* Only class IN holds data; zone transfers are not offered. */
 	if (q.qclass != PKT_CLASS_IN || q.qtype == PKT_TYPE_AXFR ||
 	    q.qtype == PKT_TYPE_IXFR) {
 		st.rcode = PKT_RCODE_REFUSED;
@@ -249,6 +408,8 @@ size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
 	}
 
 finish:
+	if (echo_ecs)
+		ecs_option(&q, st.ecs_scope, opt);
 	if (q.edns)
 		resp_add_opt(&r, max, snap->udp_payload,
 			     (uint8_t)(st.rcode >> 4), q.edns_do, opt, optlen);

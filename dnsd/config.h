@@ -151,6 +151,12 @@ struct config {
  * sets *out, or -1 with *out NULL. Any thread; touches no global state. */
 int config_load(const char *path, struct config **out, struct diag *diag);
 
+/* Like config_load, but when the file was read and only had errors, the
+ * partial configuration is returned too (with -1), so that dnsd -t can
+ * also check the zone files it names. Never for serving. */
+int config_load_partial(const char *path, struct config **out,
+			struct diag *diag);
+
 void config_free(struct config *cfg);
 
 /* Parse a duration: integer with unit ms, s or m; bare integer = seconds.

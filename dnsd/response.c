@@ -138,8 +138,13 @@ bool resp_add_rr(struct resp *r, enum resp_section s, const uint8_t *owner,
 	size_t start = r->len;
 	unsigned nctab = r->nctab;
 
-	if (put_name(r, owner, owner_len) == 0)
+	if (owner == r->qname && owner_len > 1 && r->limit - r->len >= 2) {
+		/* The question name is always at offset 12. */
+		wire_put_u16(r->buf + r->len, 0xC000 | PKT_HEADER_LEN);
+		r->len += 2;
+	} else if (put_name(r, owner, owner_len) == 0) {
 		goto nofit;
+	}
 	if (r->limit - r->len < 10)
 		goto nofit;
 	uint8_t *fixed = r->buf + r->len;

@@ -6,6 +6,7 @@
 
 #include "arena.h"
 #include "log.h"
+#include "snapshot_lb.h"
 #include "zone.h"
 
 static int zone_order(const void *a, const void *b)
@@ -15,6 +16,19 @@ static int zone_order(const void *a, const void *b)
 	return (int)zb->apex_len - (int)za->apex_len;
 }
 
+static void check_zones_only(const struct config *cfg, struct diag *diag)
+{
+	struct arena *a = arena_new();
+	if (a == NULL)
+		return;
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		const struct zdb_zone *z;
+		if (cfg->zones[i].file != NULL && cfg->zones[i].dname_len > 0)
+			(void)zone_load(&cfg->zones[i], a, diag, &z);
+	}
+	arena_free(a);
+}
+
 int snapshot_build(const char *path, struct snapshot **out, struct diag *diag)
 {
 	struct config *cfg = NULL;
@@ -22,8 +36,14 @@ int snapshot_build(const char *path, struct snapshot **out, struct diag *diag)
 	size_t errors = diag->count;
 
 	*out = NULL;
-	if (config_load(path, &cfg, diag) != 0)
+	if (config_load_partial(path, &cfg, diag) != 0) {
+		/* Still check every zone file the INI names, so one run
+		 * shows every error (SPEC 1, dnsd -t). */
+		if (cfg != NULL)
+			check_zones_only(cfg, diag);
+		config_free(cfg);
 		return -1;
+	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		goto oom;
@@ -36,13 +56,27 @@ int snapshot_build(const char *path, struct snapshot **out, struct diag *diag)
 			       sizeof(*s->zones) * (cfg->nzones ? cfg->nzones : 1));
 	if (s->zones == NULL)
 		goto oom;
+	s->ecs = cfg->server.ecs;
+	if (snapshot_lb_prepare(s, cfg, diag) != 0)
+		goto fail;
+	const struct zdb_zone **by_cfg = arena_alloc(
+		s->arena, sizeof(*by_cfg) * (cfg->nzones ? cfg->nzones : 1));
+	const struct config_record **recs = arena_alloc(
+		s->arena, sizeof(*recs) * (cfg->nrecords ? cfg->nrecords : 1));
+	if (by_cfg == NULL || recs == NULL)
+		goto oom;
 	/* Load every zone even after a failure, so all errors are shown. */
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct zdb_zone *z = NULL;
-		if (zone_load(&cfg->zones[i], s->arena, diag, &z) == 0)
+		size_t nrec = snapshot_lb_zone_records(cfg, i, recs);
+		if (zone_load_with(&cfg->zones[i], recs, nrec, s->arena, diag,
+				   &z) == 0) {
 			s->zones[s->nzones++] = z;
+			by_cfg[i] = z;
+		}
 	}
-	if (diag->count != errors)
+	if (snapshot_lb_attach(s, cfg, by_cfg, diag) != 0 ||
+	    diag->count != errors)
 		goto fail;
 	qsort(s->zones, s->nzones, sizeof(*s->zones), zone_order);
 	*out = s;
@@ -62,6 +96,7 @@ void snapshot_free(struct snapshot *s)
 {
 	if (s == NULL)
 		return;
+	geo_db_close(s->geodb);
 	arena_free(s->arena);
 	config_free(s->cfg);
 	free(s);

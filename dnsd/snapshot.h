@@ -10,6 +10,9 @@
 
 #include "config.h"
 #include "diag.h"
+#include "geo.h"
+#include "lb.h"
+#include "probe.h"
 #include "zonedb.h"
 
 struct arena;
@@ -22,6 +25,20 @@ struct snapshot {
 	const struct zdb_zone **zones;
 	size_t nzones;
 	uint16_t udp_payload;
+	bool ecs;		/* use ECS addresses for geo decisions */
+	/* Load-balanced names (SPEC 2, 3): clusters and records in config
+	 * order, the probe targets their members share, and how clients are
+	 * placed. The zone node of each record points at its lb_record. */
+	struct lb_cluster *clusters;
+	size_t nclusters;
+	struct lb_record *records;
+	size_t nrecords;
+	struct probe_set probes;
+	struct geo_nets *nets;
+	struct geo_db *geodb;	/* NULL without `geoip` */
+	/* lb_cluster of each [networks] line naming a cluster, by line
+	 * index (NULL for coordinate lines). */
+	const struct lb_cluster **net_cluster;
 };
 
 /* Load the INI file at path and every zone it names, and check them

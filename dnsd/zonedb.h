@@ -54,6 +54,8 @@ struct zdb_glue {
 #define ZDB_NODE_DELEGATION 0x02 /* NS below the apex: a zone cut */
 #define ZDB_NODE_WILDCARD   0x04 /* the name's first label is "*" */
 #define ZDB_NODE_OCCLUDED   0x08 /* below a zone cut (glue only) */
+/* "*.<this name>" exists: lets zdb_lookup skip a probe on NXDOMAIN. */
+#define ZDB_NODE_WILDCARD_CHILD 0x10
 
 struct zdb_node {
 	const uint8_t *name;	/* lower case, uncompressed */
@@ -64,6 +66,7 @@ struct zdb_node {
 	const struct zdb_rrset *rrsets; /* sorted by type */
 	const struct zdb_glue *glue; /* for delegations */
 	uint16_t glue_count;
+	uint32_t hash;		/* dname_hash(name), for zonedb.c */
 	/* Filled by the snapshot builder for load-balanced names (issue 3);
 	 * NULL for ordinary names. Opaque to zonedb. */
 	const void *lb;
@@ -138,5 +141,17 @@ int zdb_builder_finish(struct zdb_builder *b, struct arena *arena,
 		       struct diag *diag, const struct zdb_zone **out);
 
 void zdb_builder_abort(struct zdb_builder *b);
+
+/* Make name (inside the zone, any case) exist even with no records, with
+ * its empty non-terminal ancestors: load-balanced names are answered from
+ * a node like any other. Returns 0 or -1. */
+int zdb_builder_reserve(struct zdb_builder *b, const uint8_t *name,
+			size_t len);
+
+/* Attach load-balancing data to the node of a reserved (or existing)
+ * name, before the zone is published. Returns 0, or -1 when no such
+ * node. Builder thread only. */
+int zdb_set_lb(const struct zdb_zone *z, const uint8_t *lower, size_t len,
+	       const void *lb);
 
 #endif

@@ -1,0 +1,94 @@
+/* probe.h - the probe thread: health checks of every cluster member, off the
+ * answer path. It owns all probe state; workers see only the per-target
+ * "up" bytes of the snapshot they answer from (relaxed atomic loads, no
+ * lock). The probe thread has its own libevent base driving libcurl's multi
+ * socket interface (http/https) and plain non-blocking connects (tcp). */
+#ifndef DNSD_PROBE_H
+#define DNSD_PROBE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+
+/* One thing to probe: an (address, check profile) pair. Members of several
+ * clusters with the same address and profile share one target. */
+struct probe_target {
+	int family;		/* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	char addr_text[48];	/* inet_ntop form */
+	const struct config_check *check; /* never NULL */
+	const char *cluster;	/* first cluster holding it, for logs */
+	/* Identity across reloads: address + every field of the profile.
+	 * A reload keeps the state of a target whose key is unchanged. */
+	const char *key;
+};
+
+/* What the last check of a target said, for /status and logs. */
+struct probe_status {
+	bool checked;		/* false before the first check */
+	bool ok;
+	bool up;
+	char detail[96];	/* "HTTP 200", "timeout after 2000 ms", ... */
+	double duration_ms;
+	struct timespec at;	/* CLOCK_REALTIME of the last check */
+	struct timespec since;	/* CLOCK_REALTIME of the last state change */
+	uint64_t failures;	/* failed checks since the target appeared */
+};
+
+/* The targets of one snapshot. Built by the snapshot builder (immutable
+ * except for up[]), freed with the snapshot. */
+struct probe_set {
+	struct probe_target *targets;
+	uint32_t n;
+	/* up[i]: 1 when target i counts as healthy. Written only by the probe
+	 * thread (relaxed stores), read by workers (relaxed loads). */
+	_Atomic uint8_t *up;
+};
+
+static inline bool probe_set_up(const struct probe_set *s, uint32_t i)
+{
+	return atomic_load_explicit(&s->up[i], memory_order_relaxed) != 0;
+}
+
+struct prober;
+
+/* Create the probe thread (not started). curl_global_init must have been
+ * called by main before any thread exists. NULL on failure. */
+struct prober *prober_new(void);
+
+/* Start the thread. Returns 0 or -errno. */
+int prober_start(struct prober *p);
+
+/* Hand the probe thread the target set of a new snapshot, at start and at
+ * every reload, before the snapshot is published. Targets whose key was in
+ * the previous set keep their state (and status); new targets get one check
+ * each right away (all in parallel, bounded by the longest timeout plus a
+ * margin) and their first result sets their state, so the snapshot's first
+ * answers are already right. Blocks the caller until up[] is filled. After
+ * it returns, the probe thread no longer touches the previous set, so that
+ * set may be freed with its snapshot. Main thread only. Returns 0 or -1. */
+int prober_adopt(struct prober *p, struct probe_set *set);
+
+/* Copy the status of target i of the adopted set (under the prober's
+ * lock: for the control endpoint, never for answers). */
+void prober_status(struct prober *p, uint32_t i, struct probe_status *out);
+
+/* Checks run since start, and the histogram of check durations for
+ * metrics: counts of checks that took at most bounds[i] seconds. */
+#define PROBE_HIST_N 10
+extern const double probe_hist_bounds[PROBE_HIST_N];
+struct probe_metrics {
+	uint64_t hist[PROBE_HIST_N + 1]; /* last bucket: +Inf */
+	double sum_seconds;
+	uint64_t count;
+	uint64_t late;		/* checks started > 1 s after their time */
+};
+void prober_metrics(struct prober *p, struct probe_metrics *out);
+
+/* Stop and join the thread, free everything. NULL is ignored. */
+void prober_free(struct prober *p);
+
+#endif
