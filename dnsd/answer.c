@@ -116,7 +116,23 @@ static void add_lb(struct resolve *st, const struct snapshot *snap,
 		st->located = true;
 	}
 	struct lb_choice ch;
+	struct stats *stats = st->ctx->stats;
 	lb_choose(rec, f, &snap->probes, &st->client, st->ctx->rng, &ch);
+	if (ch.degraded != LB_DEG_NONE)
+		stats_inc(&stats->degraded[rec->stat_slot]
+					  [ch.degraded == LB_DEG_ALL_DOWN
+						   ? STATS_DEG_ALL_DOWN
+						   : STATS_DEG_SPILL]);
+	if (ch.outcome == LB_ANSWER) {
+		/* Counted per response, labelled with the answering cluster
+		 * (SPEC 6). */
+		for (uint32_t i = 0; i < rec->nclusters; i++) {
+			if (rec->clusters[i] == ch.cluster) {
+				stats_inc(&stats->answers[rec->cluster_slot[i]]);
+				break;
+			}
+		}
+	}
 	if (ch.outcome == LB_SERVFAIL) {
 		st->rcode = PKT_RCODE_SERVFAIL;
 		return;

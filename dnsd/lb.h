@@ -52,6 +52,10 @@ struct lb_record {
 	unsigned answers;
 	enum lb_all_down all_down;
 	bool has_family[2];	/* any member of that family anywhere */
+	/* Counter slots (stats.h): the record's, and one per listed cluster
+	 * in the same order as clusters[]. */
+	uint16_t stat_slot;
+	const uint16_t *cluster_slot;
 };
 
 /* Where the client is, as far as we know. */

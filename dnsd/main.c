@@ -17,9 +17,11 @@
 #include "diag.h"
 #include "log.h"
 #include "net.h"
+#include "probe.h"
 #include "qsbr.h"
 #include "server.h"
 #include "snapshot.h"
+#include "stats.h"
 #include "tcp.h"
 #include "version.h"
 #include "worker.h"
@@ -40,6 +42,7 @@ struct dnsd {
 	struct worker *workers;
 	unsigned nworkers;
 	struct tcp_server *tcp;
+	struct prober *prober;
 	struct event *sig_hup, *sig_term, *sig_int, *stop_timer;
 	bool stopping;
 };
@@ -83,9 +86,17 @@ static void reload(struct dnsd *d)
 		return;
 	}
 	diag_free(&diag);
-	struct snapshot *old = server_snapshot(&d->srv) == NULL
-				       ? NULL
-				       : atomic_load(&d->srv.snapshot);
+	/* Health first: kept for unchanged members, one readiness round for
+	 * new ones, so the new snapshot answers right from its first query
+	 * (SPEC 4). The old snapshot keeps serving meanwhile. */
+	if (prober_adopt(d->prober, &fresh->probes) != 0) {
+		log_error("config", "reload failed: cannot start health checks "
+				    "for the new configuration");
+		snapshot_free(fresh);
+		atomic_fetch_add(&d->srv.reloads_failed, 1);
+		return;
+	}
+	struct snapshot *old = atomic_load(&d->srv.snapshot);
 	const struct config_server *oc = &old->cfg->server;
 	const struct config_server *nc = &fresh->cfg->server;
 	bool same_listen = oc->nlisten == nc->nlisten;
@@ -174,8 +185,12 @@ static int open_sockets(struct dnsd *d, const struct config_server *cfg,
 			unsigned threads, int **tcp_fds)
 {
 	d->nworkers = 0;
-	d->workers = calloc((size_t)threads * cfg->nlisten + 1,
-			    sizeof(*d->workers));
+	/* aligned_alloc: each worker's counters start on their own cache
+	 * line (struct stats is cache-line aligned). */
+	size_t wsize = ((size_t)threads * cfg->nlisten + 1) * sizeof(*d->workers);
+	d->workers = aligned_alloc(DNSD_CACHELINE, wsize);
+	if (d->workers != NULL)
+		memset(d->workers, 0, wsize);
 	*tcp_fds = calloc(cfg->nlisten + 1, sizeof(int));
 	if (d->workers == NULL || *tcp_fds == NULL)
 		return -ENOMEM;
@@ -240,6 +255,18 @@ static int serve(const char *path)
 		rc = EXIT_CONFIG;
 		goto out;
 	}
+	d.prober = prober_new();
+	if (d.prober == NULL || prober_start(d.prober) != 0) {
+		log_error("probe", "cannot start the probe thread");
+		goto out;
+	}
+	if (snap->probes.n > 0)
+		log_info("probe", "checking %u member(s) before serving",
+			 snap->probes.n);
+	if (prober_adopt(d.prober, &snap->probes) != 0) {
+		log_error("probe", "readiness checks failed to run");
+		goto out;
+	}
 	/* Readers: every worker, plus the main thread answering TCP. */
 	if (qsbr_init(&d.srv.qsbr, d.nworkers + 1) != 0)
 		goto out;
@@ -298,6 +325,7 @@ out:
 		free(tcp_fds);
 	}
 	tcp_server_free(d.tcp);
+	prober_free(d.prober);
 	if (d.sig_hup)
 		event_free(d.sig_hup);
 	if (d.sig_term)
@@ -343,7 +371,17 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (check)
-		return check_config(config);
-	return serve(config);
+	if (check) {
+		int crc = check_config(config);
+		stats_registry_free();
+		return crc;
+	}
+	if (prober_global_init() != 0) {
+		log_error("server", "cannot initialise libcurl");
+		return EXIT_RUNTIME;
+	}
+	int rc = serve(config);
+	prober_global_cleanup();
+	stats_registry_free();
+	return rc;
 }

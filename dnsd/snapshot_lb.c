@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "stats.h"
 
 /* Identity of a check profile, field by field: a reload keeps a target's
  * health only when its address and every field of its profile are the
@@ -120,9 +121,16 @@ static int build_records(struct snapshot *s, const struct config *cfg)
 		char *name = arena_alloc(s->arena, DNAME_STRLEN);
 		const struct lb_cluster **cl = arena_alloc(
 			s->arena, (cr->nclusters + 1) * sizeof(*cl));
-		if (name == NULL || cl == NULL)
+		uint16_t *slots = arena_alloc(
+			s->arena, (cr->nclusters + 1) * sizeof(*slots));
+		if (name == NULL || cl == NULL || slots == NULL)
 			return -1;
 		dname_to_str(cr->dname, cr->dname_len, name, DNAME_STRLEN);
+		r->stat_slot = stats_record_slot(name);
+		for (size_t j = 0; j < cr->nclusters; j++)
+			slots[j] = stats_pair_slot(
+				name, cfg->clusters[cr->clusters[j]].name);
+		r->cluster_slot = slots;
 		r->name = name;
 		r->index = (uint32_t)i;
 		r->policy = cr->policy;

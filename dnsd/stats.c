@@ -1,5 +1,85 @@
-/* stats.c - names for counter labels (RFC mnemonics). */
+/* stats.c - names for counter labels: RFC mnemonics and the registry of
+ * record and cluster names. */
 #include "stats.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Append-only, main thread only (see stats.h): no lock. */
+static struct {
+	char *record[STATS_PAIRS_MAX];
+	char *cluster[STATS_PAIRS_MAX];
+	unsigned npairs;
+	char *rec[STATS_RECORDS_MAX];
+	unsigned nrecs;
+} reg = {.npairs = 1, .nrecs = 1};
+
+uint16_t stats_pair_slot(const char *record, const char *cluster)
+{
+	for (unsigned i = 1; i < reg.npairs; i++)
+		if (strcmp(reg.record[i], record) == 0 &&
+		    strcmp(reg.cluster[i], cluster) == 0)
+			return (uint16_t)i;
+	if (reg.npairs >= STATS_PAIRS_MAX)
+		return 0;
+	char *r = strdup(record), *c = strdup(cluster);
+	if (r == NULL || c == NULL) {
+		free(r);
+		free(c);
+		return 0;
+	}
+	reg.record[reg.npairs] = r;
+	reg.cluster[reg.npairs] = c;
+	return (uint16_t)reg.npairs++;
+}
+
+uint16_t stats_record_slot(const char *record)
+{
+	for (unsigned i = 1; i < reg.nrecs; i++)
+		if (strcmp(reg.rec[i], record) == 0)
+			return (uint16_t)i;
+	if (reg.nrecs >= STATS_RECORDS_MAX)
+		return 0;
+	char *r = strdup(record);
+	if (r == NULL)
+		return 0;
+	reg.rec[reg.nrecs] = r;
+	return (uint16_t)reg.nrecs++;
+}
+
+unsigned stats_pair_count(void)
+{
+	return reg.npairs;
+}
+
+unsigned stats_record_count(void)
+{
+	return reg.nrecs;
+}
+
+void stats_pair_names(unsigned slot, const char **record,
+		      const char **cluster)
+{
+	*record = slot > 0 && slot < reg.npairs ? reg.record[slot] : "other";
+	*cluster = slot > 0 && slot < reg.npairs ? reg.cluster[slot] : "other";
+}
+
+const char *stats_record_name(unsigned slot)
+{
+	return slot > 0 && slot < reg.nrecs ? reg.rec[slot] : "other";
+}
+
+void stats_registry_free(void)
+{
+	for (unsigned i = 1; i < reg.npairs; i++) {
+		free(reg.record[i]);
+		free(reg.cluster[i]);
+	}
+	for (unsigned i = 1; i < reg.nrecs; i++)
+		free(reg.rec[i]);
+	reg.npairs = 1;
+	reg.nrecs = 1;
+}
 
 static const struct {
 	uint16_t type;

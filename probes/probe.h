@@ -55,6 +55,11 @@ static inline bool probe_set_up(const struct probe_set *s, uint32_t i)
 
 struct prober;
 
+/* Process-wide library set-up (libcurl): once in main, before any thread.
+ * Returns 0 or -1. */
+int prober_global_init(void);
+void prober_global_cleanup(void);
+
 /* Create the probe thread (not started). curl_global_init must have been
  * called by main before any thread exists. NULL on failure. */
 struct prober *prober_new(void);

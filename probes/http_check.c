@@ -1,0 +1,422 @@
+/* http_check.c - http/https health checks on libcurl's multi socket
+ * interface, driven by the probe thread's libevent base (the wiring of
+ * curl's hiperfifo example). Each check is one self-contained transfer. */
+#include "http_check.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "config.h"
+#include "probe.h"
+#include "version.h"
+
+/* Why 64 KiB: a health page is small; the cap keeps a misbehaving backend
+ * from making the prober hold megabytes, and bodies are searched only as
+ * far as that. */
+#define HTTP_CHECK_BODY_MAX (64 * 1024)
+
+struct http_check_engine {
+	struct event_base *base;
+	CURLM *multi;
+	struct event *timer;       /* curl's single timeout */
+	struct http_check *checks; /* running, for engine_free */
+};
+
+/* One socket curl asked us to watch. */
+struct http_check_sock {
+	struct event ev;
+	struct http_check_engine *e;
+	curl_socket_t fd;
+};
+
+struct http_check {
+	struct http_check_engine *e;
+	struct http_check *prev, *next;
+	CURL *easy;
+	struct curl_slist *headers;
+	struct curl_slist *connect_to;
+	struct event *done_ev; /* defers the call back to the loop */
+	http_check_done_fn *done;
+	void *arg;
+	/* Copies of the profile, so the target may go while we run. */
+	struct config_check expect; /* only expect[] is used */
+	char *want;                 /* body substring, or NULL */
+	unsigned timeout_ms;
+	char *buf; /* received body, at most HTTP_CHECK_BODY_MAX */
+	size_t len, cap;
+	bool ok;
+	char detail[96];
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+static void http_check_drain(struct http_check_engine *e);
+
+static void http_check_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_check_engine *e = arg;
+	int running;
+	(void)fd;
+	(void)what;
+	curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	http_check_drain(e);
+}
+
+static void http_check_on_socket(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_check_engine *e = arg;
+	int action = 0, running;
+	if (what & EV_READ)
+		action |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		action |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(e->multi, fd, action, &running);
+	http_check_drain(e);
+}
+
+/* CURLMOPT_TIMERFUNCTION: curl may not be re-entered from here, so even a
+ * zero timeout goes through the event loop. */
+static int http_check_set_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct http_check_engine *e = userp;
+	(void)multi;
+	if (timeout_ms < 0) {
+		evtimer_del(e->timer);
+		return 0;
+	}
+	struct timeval tv = {
+	    .tv_sec = timeout_ms / 1000,
+	    .tv_usec = (timeout_ms % 1000) * 1000,
+	};
+	return evtimer_add(e->timer, &tv) < 0 ? -1 : 0;
+}
+
+/* CURLMOPT_SOCKETFUNCTION: watch, re-watch or forget one socket. */
+static int http_check_set_socket(CURL *easy, curl_socket_t s, int what,
+                                 void *userp, void *socketp)
+{
+	struct http_check_engine *e = userp;
+	struct http_check_sock *sock = socketp;
+	(void)easy;
+
+	if (what == CURL_POLL_REMOVE) {
+		if (sock != NULL) {
+			event_del(&sock->ev);
+			free(sock);
+			curl_multi_assign(e->multi, s, NULL);
+		}
+		return 0;
+	}
+	if (sock == NULL) {
+		sock = calloc(1, sizeof(*sock));
+		if (sock == NULL)
+			return -1;
+		sock->e = e;
+		sock->fd = s;
+		curl_multi_assign(e->multi, s, sock);
+	} else {
+		event_del(&sock->ev);
+	}
+	short kind = EV_PERSIST;
+	if (what & CURL_POLL_IN)
+		kind |= EV_READ;
+	if (what & CURL_POLL_OUT)
+		kind |= EV_WRITE;
+	if (event_assign(&sock->ev, e->base, s, kind, http_check_on_socket, e) <
+	        0 ||
+	    event_add(&sock->ev, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+struct http_check_engine *http_check_engine_new(struct event_base *base)
+{
+	struct http_check_engine *e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return NULL;
+	e->base = base;
+	e->multi = curl_multi_init();
+	e->timer = evtimer_new(base, http_check_on_timer, e);
+	if (e->multi == NULL || e->timer == NULL) {
+		http_check_engine_free(e);
+		return NULL;
+	}
+	curl_multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION,
+	                  http_check_set_socket);
+	curl_multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
+	curl_multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION,
+	                  http_check_set_timer);
+	curl_multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
+	return e;
+}
+
+static void http_check_free(struct http_check *c)
+{
+	struct http_check_engine *e = c->e;
+	if (c->easy != NULL) {
+		curl_multi_remove_handle(e->multi, c->easy);
+		curl_easy_cleanup(c->easy);
+	}
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else if (e->checks == c)
+		e->checks = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	if (c->done_ev != NULL)
+		event_free(c->done_ev);
+	curl_slist_free_all(c->headers);
+	curl_slist_free_all(c->connect_to);
+	free(c->want);
+	free(c->buf);
+	free(c);
+}
+
+void http_check_engine_free(struct http_check_engine *e)
+{
+	if (e == NULL)
+		return;
+	/* Detach the list first, so each free leaves it alone. */
+	struct http_check *c = e->checks, *next;
+	e->checks = NULL;
+	for (; c != NULL; c = next) {
+		next = c->next;
+		c->prev = NULL;
+		c->next = NULL;
+		http_check_free(c);
+	}
+	if (e->multi != NULL)
+		curl_multi_cleanup(e->multi);
+	if (e->timer != NULL)
+		event_free(e->timer);
+	free(e);
+}
+
+static size_t http_check_on_data(char *ptr, size_t size, size_t nmemb,
+                                 void *userdata)
+{
+	struct http_check *c = userdata;
+	size_t n = size * nmemb;
+	if (c->want == NULL || c->len >= HTTP_CHECK_BODY_MAX)
+		return n; /* read and drop: the status still counts */
+	size_t take = n;
+	if (take > HTTP_CHECK_BODY_MAX - c->len)
+		take = HTTP_CHECK_BODY_MAX - c->len;
+	if (c->len + take > c->cap) {
+		size_t cap = c->cap ? c->cap : 4096;
+		while (cap < c->len + take)
+			cap *= 2;
+		if (cap > HTTP_CHECK_BODY_MAX)
+			cap = HTTP_CHECK_BODY_MAX;
+		char *buf = realloc(c->buf, cap);
+		if (buf == NULL)
+			return 0; /* curl fails the transfer: a failed check */
+		c->buf = buf;
+		c->cap = cap;
+	}
+	memcpy(c->buf + c->len, ptr, take);
+	c->len += take;
+	return n;
+}
+
+/* Copy curl's error text, cut to fit (a detail is one short phrase). */
+static void http_check_copy(char *out, size_t size, const char *s)
+{
+	size_t n = strnlen(s, size - 1);
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+/* Turn a finished transfer into ok + detail. */
+static void http_check_judge(struct http_check *c, CURLcode rc)
+{
+	long status = 0;
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (status < 0 ||
+		    !config_check_expects(&c->expect, (unsigned)status)) {
+			snprintf(c->detail, sizeof(c->detail), "HTTP %ld",
+			         status);
+		} else if (c->want != NULL &&
+		           (c->buf == NULL ||
+		            memmem(c->buf, c->len, c->want, strlen(c->want)) ==
+		                NULL)) {
+			snprintf(c->detail, sizeof(c->detail),
+			         "HTTP %ld but body lacks \"%s\"", status,
+			         c->want);
+		} else {
+			c->ok = true;
+			snprintf(c->detail, sizeof(c->detail), "HTTP %ld",
+			         status);
+		}
+		return;
+	}
+	long oserr = 0;
+	curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &oserr);
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		snprintf(c->detail, sizeof(c->detail), "timeout after %u ms",
+		         c->timeout_ms);
+	else if (rc == CURLE_COULDNT_CONNECT && oserr == ECONNREFUSED)
+		snprintf(c->detail, sizeof(c->detail), "connection refused");
+	else
+		http_check_copy(c->detail, sizeof(c->detail),
+		                c->errbuf[0] != '\0' ? c->errbuf
+		                                     : curl_easy_strerror(rc));
+}
+
+/* Collect finished transfers. The call back is deferred to done_ev, so it
+ * never runs while we walk curl's message queue. */
+static void http_check_drain(struct http_check_engine *e)
+{
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(e->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		CURL *easy = msg->easy_handle;
+		CURLcode rc = msg->data.result;
+		char *priv = NULL;
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+		if (priv == NULL)
+			continue;
+		struct http_check *c = (struct http_check *)priv;
+		http_check_judge(c, rc);
+		curl_multi_remove_handle(e->multi, easy);
+		curl_easy_cleanup(easy);
+		c->easy = NULL;
+		event_active(c->done_ev, 0, 0);
+	}
+}
+
+static void http_check_on_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_check *c = arg;
+	(void)fd;
+	(void)what;
+	bool ok = c->ok;
+	char detail[sizeof(c->detail)];
+	memcpy(detail, c->detail, sizeof(detail));
+	http_check_done_fn *done = c->done;
+	void *done_arg = c->arg;
+	http_check_free(c);
+	done(done_arg, ok, detail);
+}
+
+/* "[::1]" for IPv6 literals (URLs and CONNECT_TO want brackets). */
+static void http_check_bracket(char *out, size_t size, const char *host)
+{
+	struct in6_addr a6;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		snprintf(out, size, "[%s]", host);
+	else
+		snprintf(out, size, "%s", host);
+}
+
+int http_check_start(struct http_check_engine *e, const struct probe_target *t,
+                     http_check_done_fn *done, void *arg,
+                     struct http_check **out)
+{
+	const struct config_check *cc = t->check;
+	struct http_check *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return -1;
+	c->e = e;
+	c->done = done;
+	c->arg = arg;
+	c->timeout_ms = cc->timeout_ms;
+	memcpy(c->expect.expect, cc->expect, sizeof(c->expect.expect));
+	/* An empty body pattern asks for nothing. */
+	if (cc->body != NULL && cc->body[0] != '\0' &&
+	    (c->want = strdup(cc->body)) == NULL)
+		goto fail;
+	c->done_ev = event_new(e->base, -1, 0, http_check_on_done, c);
+	c->easy = curl_easy_init();
+	if (c->done_ev == NULL || c->easy == NULL)
+		goto fail;
+	c->next = e->checks;
+	if (c->next != NULL)
+		c->next->prev = c;
+	e->checks = c;
+
+	const char *scheme = cc->type == CHECK_HTTPS ? "https" : "http";
+	char addr[64], name[300], url[2048], line[600];
+	http_check_bracket(addr, sizeof(addr), t->addr_text);
+	const char *path = cc->path != NULL ? cc->path : "/";
+	if (cc->host != NULL) {
+		/* The URL names the host, so that TLS sends it as SNI and
+		 * checks the certificate against it; CONNECT_TO sends the
+		 * connection to the member's address all the same, with no
+		 * name lookup. */
+		http_check_bracket(name, sizeof(name), cc->host);
+		snprintf(line, sizeof(line), "%s:%u:%s:%u", name, cc->port,
+		         addr, cc->port);
+		c->connect_to = curl_slist_append(NULL, line);
+		snprintf(line, sizeof(line), "Host: %s", cc->host);
+		c->headers = curl_slist_append(NULL, line);
+		if (c->connect_to == NULL || c->headers == NULL)
+			goto fail;
+	} else {
+		snprintf(name, sizeof(name), "%s", addr);
+	}
+	if (snprintf(url, sizeof(url), "%s://%s:%u%s", scheme, name, cc->port,
+	             path) >= (int)sizeof(url))
+		goto fail;
+
+	CURL *h = c->easy;
+	int bad = 0;
+	bad |= curl_easy_setopt(h, CURLOPT_URL, url);
+	bad |= curl_easy_setopt(h, CURLOPT_PRIVATE, (char *)c);
+	bad |= curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	/* Timeouts come from the event loop, never from signals. */
+	bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)cc->timeout_ms);
+	bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+	                        (long)cc->timeout_ms);
+	/* A check asks the member itself: no proxy from the environment,
+	 * no redirects elsewhere, and a fresh connection every time so a
+	 * dead listener is never hidden by a kept-alive socket. */
+	bad |= curl_easy_setopt(h, CURLOPT_PROXY, "");
+	bad |= curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+	bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	bad |= curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+	bad |= curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	bad |= curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+	                        (long)CURL_HTTP_VERSION_1_1);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
+	bad |= curl_easy_setopt(h, CURLOPT_USERAGENT,
+	                        "dnsd/" DNSD_VERSION " health check");
+	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_check_on_data);
+	bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+	if (c->headers != NULL)
+		bad |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+	if (c->connect_to != NULL)
+		bad |= curl_easy_setopt(h, CURLOPT_CONNECT_TO, c->connect_to);
+	if (cc->type == CHECK_HTTPS) {
+		long v = cc->verify_tls ? 1L : 0L;
+		bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, v);
+		bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, v ? 2L : 0L);
+		if (cc->ca_file != NULL)
+			bad |= curl_easy_setopt(h, CURLOPT_CAINFO, cc->ca_file);
+	}
+	if (bad != 0 || curl_multi_add_handle(e->multi, h) != CURLM_OK)
+		goto fail;
+	*out = c;
+	return 0;
+fail:
+	http_check_free(c);
+	return -1;
+}
+
+void http_check_cancel(struct http_check *c)
+{
+	if (c != NULL)
+		http_check_free(c);
+}
