@@ -27,6 +27,11 @@ struct tcp_conn {
 	struct sockaddr_storage peer;
 	struct tcp_conn *prev, *next;
 	bool closing; /* close once the output is flushed */
+	/* When the first byte of a still incomplete message arrived: a
+	 * client trickling bytes (slowloris) gets no more than the idle
+	 * timeout to finish one message. */
+	struct timeval partial_since;
+	bool partial;
 };
 
 struct tcp_server {
@@ -68,6 +73,20 @@ static void conn_free(struct tcp_conn *c)
 	}
 }
 
+static bool partial_too_old(struct tcp_conn *c)
+{
+	struct tcp_server *ts = c->ts;
+	struct timeval now, age;
+	event_base_gettimeofday_cached(ts->base, &now);
+	if (!c->partial) {
+		c->partial = true;
+		c->partial_since = now;
+		return false;
+	}
+	timersub(&now, &c->partial_since, &age);
+	return timercmp(&age, &ts->idle, >);
+}
+
 /* Answer every complete query in the input buffer (pipelining: answers go
  * out in order as they are produced, RFC 7766 section 6.2.1.1). */
 static void conn_read(struct bufferevent *bev, void *arg)
@@ -86,11 +105,19 @@ static void conn_read(struct bufferevent *bev, void *arg)
 			break;
 		}
 		uint8_t lenb[2];
-		if (evbuffer_copyout(input, lenb, 2) < 2)
+		size_t have = evbuffer_get_length(input);
+		size_t qlen = 0;
+		if (have >= 2 && evbuffer_copyout(input, lenb, 2) == 2)
+			qlen = wire_peek_u16(lenb);
+		if (have < 2 || have < 2 + qlen) {
+			if (have > 0 && partial_too_old(c)) {
+				qsbr_offline(&ts->srv->qsbr, ts->qsbr_index);
+				conn_free(c);
+				return;
+			}
 			break;
-		size_t qlen = wire_peek_u16(lenb);
-		if (evbuffer_get_length(input) < 2 + qlen)
-			break;
+		}
+		c->partial = false;
 		evbuffer_drain(input, 2);
 		evbuffer_remove(input, ts->in, qlen);
 		size_t rlen = answer_query(&ts->actx, snap, ts->in, qlen,

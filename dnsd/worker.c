@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "rrl.h"
 
 /* 32 datagrams per syscall: amortises the recvmmsg/sendmmsg cost over a
  * burst while keeping one batch's latency tiny (buffers: 32 x 8 KiB). */
@@ -35,6 +36,7 @@ struct worker_bufs {
 	_Alignas(struct cmsghdr) uint8_t out_cmsg[WORKER_BATCH][WORKER_CMSG_MAX];
 	uint8_t in_buf[WORKER_BATCH][WORKER_RECV_MAX];
 	uint8_t out_buf[WORKER_BATCH][WORKER_SEND_MAX];
+	struct rrl_table rrl;
 };
 
 int worker_init(struct worker *w, struct server *srv, unsigned index, int fd,
@@ -137,6 +139,17 @@ static void *worker_main(void *arg)
 
 		qsbr_online(&srv->qsbr, w->index);
 		const struct snapshot *snap = server_snapshot(srv);
+		unsigned rrl = snap->cfg->server.rrl;
+		unsigned slip = snap->cfg->server.rrl_slip;
+		uint32_t now_ms = 0;
+		if (rrl > 0) {
+			/* One clock read per batch: the coarse clock is a vDSO
+			 * read, and millisecond precision is all RRL needs. */
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+			now_ms = (uint32_t)((uint64_t)ts.tv_sec * 1000 +
+					    (uint64_t)ts.tv_nsec / 1000000);
+		}
 		unsigned nout = 0;
 		for (int i = 0; i < n; i++) {
 			struct msghdr *h = &b->in[i].msg_hdr;
@@ -150,6 +163,22 @@ static void *worker_main(void *arg)
 				(const struct sockaddr *)&b->addr[i]);
 			if (len == 0)
 				continue;
+			if (rrl > 0) {
+				enum rrl_action act = rrl_check(
+					&b->rrl,
+					(const struct sockaddr *)&b->addr[i],
+					now_ms, rrl, slip);
+				if (act != RRL_PASS)
+					stats_inc(&w->stats.rrl_limited);
+				if (act == RRL_DROP)
+					continue;
+				if (act == RRL_SLIP) {
+					len = rrl_slip_response(
+						b->out_buf[nout], len);
+					if (len == 0)
+						continue;
+				}
+			}
 			struct msghdr *o = &b->out[nout].msg_hdr;
 			b->out_iov[nout].iov_len = len;
 			o->msg_name = &b->addr[i];
