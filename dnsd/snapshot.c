@@ -127,9 +127,77 @@ static const struct zdb_zone *find_apex(const struct snapshot *s,
 	return NULL;
 }
 
+static bool has_record(const struct snapshot *s, const char *name)
+{
+	for (size_t i = 0; i < s->nrecords; i++)
+		if (strcmp(s->records[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static bool has_member(const struct snapshot *s, const char *cluster,
+		       const char *addr)
+{
+	for (size_t i = 0; i < s->nclusters; i++) {
+		const struct lb_cluster *c = &s->clusters[i];
+		if (strcmp(c->name, cluster) != 0)
+			continue;
+		for (int f = 0; f < 2; f++)
+			for (uint32_t j = 0; j < c->nmembers[f]; j++)
+				if (strcmp(c->members[f][j].text, addr) == 0)
+					return true;
+	}
+	return false;
+}
+
+/* Log members in a but not in b as `what` ("added"/"removed"). */
+static unsigned log_member_diff(const struct snapshot *a,
+				const struct snapshot *b, const char *what)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < a->nclusters; i++) {
+		const struct lb_cluster *c = &a->clusters[i];
+		for (int f = 0; f < 2; f++)
+			for (uint32_t j = 0; j < c->nmembers[f]; j++) {
+				const char *t = c->members[f][j].text;
+				if (has_member(b, c->name, t))
+					continue;
+				log_info("config", "member %s (cluster %s) %s",
+					 t, c->name, what);
+				n++;
+			}
+	}
+	return n;
+}
+
 void snapshot_log_changes(const struct snapshot *old,
 			  const struct snapshot *cur)
 {
+	for (size_t i = 0; i < cur->nrecords; i++)
+		if (!has_record(old, cur->records[i].name))
+			log_info("config", "record %s added",
+				 cur->records[i].name);
+	for (size_t i = 0; i < old->nrecords; i++)
+		if (!has_record(cur, old->records[i].name))
+			log_info("config", "record %s removed",
+				 old->records[i].name);
+	/* The member diff is quadratic; past a few thousand members per side
+	 * a reload would spend seconds on it, so only the totals are told. */
+	size_t om = 0, cm = 0;
+	for (size_t i = 0; i < old->nclusters; i++)
+		om += old->clusters[i].nmembers[0] + old->clusters[i].nmembers[1];
+	for (size_t i = 0; i < cur->nclusters; i++)
+		cm += cur->clusters[i].nmembers[0] + cur->clusters[i].nmembers[1];
+	if (om * cm <= 4000000) {
+		unsigned madd = log_member_diff(cur, old, "added");
+		unsigned mdel = log_member_diff(old, cur, "removed");
+		if (madd + mdel > 0)
+			log_info("config", "members: %u added, %u removed",
+				 madd, mdel);
+	} else if (om != cm) {
+		log_info("config", "members: %zu before, %zu now", om, cm);
+	}
+
 	unsigned added = 0, removed = 0, changed = 0;
 	for (size_t i = 0; i < cur->nzones; i++) {
 		const struct zdb_zone *z = cur->zones[i];
@@ -138,11 +206,14 @@ void snapshot_log_changes(const struct snapshot *old,
 			log_info("zone", "zone %s added (serial %u, %zu records)",
 				 z->name, z->serial, z->rr_count);
 			added++;
-		} else if (o->serial != z->serial ||
-			   o->rr_count != z->rr_count) {
+		} else if (o->digest != z->digest) {
 			log_info("zone", "zone %s changed: serial %u -> %u, "
-					 "%zu records",
-				 z->name, o->serial, z->serial, z->rr_count);
+					 "%zu records%s",
+				 z->name, o->serial, z->serial, z->rr_count,
+				 o->serial == z->serial
+					 ? " (serial not increased: secondaries "
+					   "will not notice)"
+					 : "");
 			changed++;
 		}
 	}
@@ -153,6 +224,8 @@ void snapshot_log_changes(const struct snapshot *old,
 		}
 	}
 	log_info("config", "reloaded: %zu zones (%u added, %u removed, "
-			   "%u changed)",
-		 cur->nzones, added, removed, changed);
+			   "%u changed), %zu records, %zu clusters, %u members "
+			   "probed",
+		 cur->nzones, added, removed, changed, cur->nrecords,
+		 cur->nclusters, cur->probes.n);
 }

@@ -851,6 +851,32 @@ static int compile(struct zdb_builder *b, struct arena *arena,
 	return 0;
 }
 
+/* FNV-1a over every kept RR in canonical (sorted) order: a reload can
+ * tell a changed zone from an unchanged one even when the serial was not
+ * bumped. */
+static uint64_t content_digest(const struct zdb_builder *b)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (size_t i = 0; i < b->nrr; i++) {
+		const struct zdb_brr *r = &b->rrs[i];
+		if (r->dup)
+			continue;
+		uint8_t fixed[8];
+		wire_put_u16(fixed, r->type);
+		wire_put_u16(fixed + 2, r->rdlen);
+		wire_put_u32(fixed + 4, r->ttl);
+		const uint8_t *parts[3] = {r->owner, fixed,
+					   b->pool + r->rdata_off};
+		size_t lens[3] = {r->owner_len, sizeof(fixed), r->rdlen};
+		for (int k = 0; k < 3; k++)
+			for (size_t j = 0; j < lens[k]; j++) {
+				h ^= parts[k][j];
+				h *= 1099511628211ull;
+			}
+	}
+	return h;
+}
+
 int zdb_builder_finish(struct zdb_builder *b, struct arena *arena,
                        struct diag *diag, const struct zdb_zone **out)
 {
@@ -893,6 +919,7 @@ int zdb_builder_finish(struct zdb_builder *b, struct arena *arena,
 	mark_relatives(b);
 	if (compile(b, arena, out) < 0)
 		goto oom;
+	((struct zdb_zone *)(uintptr_t)*out)->digest = content_digest(b);
 	ret = 0;
 	goto done;
 oom:

@@ -83,6 +83,7 @@ struct zdb_zone {
 	 * RFC 2308 section 3. The answer code writes owner = apex. */
 	uint32_t neg_ttl;
 	uint32_t serial;
+	uint64_t digest;	/* of the zone's content, to log changes */
 	size_t node_count;
 	size_t rr_count;
 	/* Open-addressing hash index, power-of-two size; private to zonedb.c */
