@@ -371,7 +371,8 @@ size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
 	};
 	resp_header(&r, q.id, 0, 0);
 	if (q.has_question &&
-	    !resp_question(&r, q.qname, q.qname_len, q.qtype, q.qclass)) {
+	    !resp_question(&r, q.qname, q.qname_lower, q.qname_len, q.qtype,
+			   q.qclass)) {
 		/* Only a tiny limit could refuse a <= 259-byte question. */
 		r.len = PKT_HEADER_LEN;
 	}
@@ -408,8 +409,8 @@ size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
 		st.rcode = PKT_RCODE_REFUSED;
 		goto finish;
 	}
-	const struct zdb_zone *zone =
-		snapshot_find_zone(snap, q.qname_lower, q.qname_len);
+	const struct zdb_zone *zone = snapshot_find_zone_map(
+		snap, q.qname_lower, q.qname_len, q.qlabel_map);
 	if (zone == NULL) {
 		st.rcode = PKT_RCODE_REFUSED;
 		goto finish;

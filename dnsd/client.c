@@ -79,13 +79,14 @@ void client_locate(const struct snapshot *s, const struct client_addr *a,
 	if (n != NULL) {
 		out->source = LB_LOC_NETWORKS;
 		out->prefix = (uint8_t)n->net.prefix;
+		size_t idx = (size_t)(n - s->cfg->networks);
 		if (n->is_cluster) {
-			size_t idx = (size_t)(n - s->cfg->networks);
 			out->pinned = s->net_cluster[idx];
 		} else {
 			out->has_location = true;
 			out->lat = n->lat;
 			out->lon = n->lon;
+			memcpy(out->v, s->net_v[idx].v, sizeof(out->v));
 		}
 		if (desc != NULL) {
 			char net[INET6_ADDRSTRLEN];
@@ -112,6 +113,7 @@ void client_locate(const struct snapshot *s, const struct client_addr *a,
 		out->source = LB_LOC_GEOIP;
 		out->has_location = true;
 		out->prefix = (uint8_t)prefix;
+		geo_unit_vector(out->lat, out->lon, out->v);
 		if (desc != NULL)
 			snprintf(desc, desclen,
 				 "client %s%s: geoip /%u -> %.2f,%.2f", text,

@@ -343,3 +343,12 @@ double geo_distance_km(double lat1, double lon1, double lat2, double lon2)
 		h = 1.0;
 	return 2.0 * GEO_EARTH_RADIUS_KM * atan2(sqrt(h), sqrt(1.0 - h));
 }
+
+void geo_unit_vector(double lat, double lon, double v[3])
+{
+	const double rad = M_PI / 180.0;
+	double cl = cos(lat * rad);
+	v[0] = cl * cos(lon * rad);
+	v[1] = cl * sin(lon * rad);
+	v[2] = sin(lat * rad);
+}

@@ -51,4 +51,10 @@ bool geo_db_lookup(const struct geo_db *db, int family, const uint8_t *addr,
  * clusters, and stable at the poles and across the antimeridian). */
 double geo_distance_km(double lat1, double lon1, double lat2, double lon2);
 
+/* The point as a unit vector on the sphere. The dot product of two such
+ * vectors is the cosine of their central angle, so ordering by descending
+ * dot product orders by great-circle distance with three multiplies per
+ * point instead of trigonometry: cluster vectors are computed at load. */
+void geo_unit_vector(double lat, double lon, double v[3]);
+
 #endif

@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "geo.h"
 
 static bool member_up(const struct lb_member *m, const struct probe_set *h)
 {
@@ -29,14 +28,15 @@ static bool reaches_min(const struct lb_cluster *c, uint32_t healthy)
 }
 
 /* Order the record's clusters for this client (geo: nearest first, ties
- * in listed order; failover/weighted/unknown location: listed order). */
+ * in listed order; failover/weighted/unknown location: listed order).
+ * Nearness is the dot product of unit vectors: larger is nearer. */
 static void order_clusters(const struct lb_record *rec,
 			   const struct lb_client *cl, struct lb_choice *out)
 {
 	unsigned n = rec->nclusters < LB_MAX_CLUSTERS ? rec->nclusters
 						      : LB_MAX_CLUSTERS;
-	double dist[LB_MAX_CLUSTERS];
-	double lat = cl->lat, lon = cl->lon;
+	double near[LB_MAX_CLUSTERS];
+	const double *v = cl->v;
 	bool geo = rec->policy == LB_POLICY_GEO && cl->has_location;
 	const struct lb_cluster *pinned = NULL;
 
@@ -48,8 +48,7 @@ static void order_clusters(const struct lb_record *rec,
 				pinned = cl->pinned;
 		if (cl->pinned->has_location) {
 			geo = true;
-			lat = cl->pinned->lat;
-			lon = cl->pinned->lon;
+			v = cl->pinned->v;
 		}
 	}
 	out->norder = 0;
@@ -59,18 +58,20 @@ static void order_clusters(const struct lb_record *rec,
 		const struct lb_cluster *c = rec->clusters[i];
 		if (c == pinned)
 			continue;
+		/* Clusters without a location sort after all others. */
 		double d = geo && c->has_location
-				   ? geo_distance_km(lat, lon, c->lat, c->lon)
-				   : 0.0;
+				   ? v[0] * c->v[0] + v[1] * c->v[1] +
+					     v[2] * c->v[2]
+				   : -2.0;
 		/* Insertion sort, stable: clusters are few (<= 64). */
 		unsigned j = out->norder;
-		while (geo && j > (pinned ? 1u : 0u) && dist[j - 1] > d) {
+		while (geo && j > (pinned ? 1u : 0u) && near[j - 1] < d) {
 			out->order[j] = out->order[j - 1];
-			dist[j] = dist[j - 1];
+			near[j] = near[j - 1];
 			j--;
 		}
 		out->order[j] = c;
-		dist[j] = d;
+		near[j] = d;
 		out->norder++;
 	}
 }

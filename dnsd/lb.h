@@ -36,6 +36,7 @@ struct lb_cluster {
 	uint32_t index;		/* in the snapshot's cluster array */
 	bool has_location;
 	double lat, lon;
+	double v[3];		/* geo_unit_vector(lat, lon) */
 	const struct lb_member *members[2]; /* by lb_family */
 	uint32_t nmembers[2];
 	unsigned min_healthy;
@@ -65,6 +66,7 @@ struct lb_client {
 	enum lb_loc_source source;
 	bool has_location;
 	double lat, lon;
+	double v[3];		/* geo_unit_vector(lat, lon) */
 	/* A [networks] line naming a cluster: that cluster first. */
 	const struct lb_cluster *pinned;
 	uint8_t prefix;		/* the prefix that decided the location */

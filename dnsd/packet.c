@@ -20,17 +20,37 @@
 #define ECS_FAMILY_IPV4 1
 #define ECS_FAMILY_IPV6 2
 
-/* Read the question name at w (uncompressed only) into q->qname.
- * Returns false on any malformation. */
+/* Lower-case the ASCII letters of 8 bytes at once (SWAR): a byte gets
+ * 0x20 added exactly when it is in 'A'..'Z'. Label length bytes (0..63)
+ * are never letters, so a whole wire name folds in one pass. */
+static inline uint64_t lower8(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t low7 = v & (0x7F * ones);
+	uint64_t ge_a = low7 + (0x80 - 'A') * ones; /* bit 7: byte >= 'A' */
+	uint64_t gt_z = low7 + (0x7F - 'Z') * ones; /* bit 7: byte > 'Z' */
+	uint64_t upper = ~v & (ge_a ^ gt_z) & (0x80 * ones);
+	return v | (upper >> 2);
+}
+
+/* Read the question name at w (uncompressed only) into q->qname and its
+ * lower-case copy q->qname_lower: first the label lengths are checked,
+ * then the name is copied and folded eight bytes at a time. Returns false
+ * on any malformation. */
 static bool parse_qname(struct wire *w, struct pkt_query *q)
 {
-	size_t n = 0;
+	const uint8_t *buf = w->buf;
+	size_t start = w->pos, pos = start, end = w->len;
 	unsigned labels = 0;
 
+	if (w->bad)
+		return false;
+	q->qlabel_map[0] = q->qlabel_map[1] = 0;
+	q->qlabel_map[2] = q->qlabel_map[3] = 0;
 	for (;;) {
-		uint8_t c = wire_u8(w);
-		if (w->bad)
+		if (pos >= end)
 			return false;
+		uint8_t c = buf[pos];
 		/* Anything above 63 is a compression pointer (0xC0) or a
 		 * reserved label type (0x40, 0x80; RFC 6891 section 5).
 		 * The question name is the first name in the packet, so
@@ -38,19 +58,32 @@ static bool parse_qname(struct wire *w, struct pkt_query *q)
 		 * section 4.1.4). */
 		if (c > DNAME_MAXLABEL)
 			return false;
+		size_t off = pos - start;
 		/* RFC 1035 section 2.3.4: 255 bytes at most, root included. */
-		if (n + 1u + c > DNAME_MAXLEN)
+		if (off + 1u + c > DNAME_MAXLEN || end - pos - 1 < c)
 			return false;
-		if (!wire_need(w, c))
-			return false;
-		q->qname[n] = c;
-		memcpy(q->qname + n + 1, w->buf + w->pos, c);
-		w->pos += c;
-		n += 1u + c;
+		q->qlabel_map[off >> 6] |= 1ull << (off & 63);
+		pos += 1u + c;
 		if (c == 0)
 			break;
 		labels++;
 	}
+	size_t n = pos - start;
+	memcpy(q->qname, buf + start, n);
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t v;
+		memcpy(&v, q->qname + i, 8);
+		v = lower8(v);
+		memcpy(q->qname_lower + i, &v, 8);
+	}
+	if (i < n) {
+		uint64_t v = 0;
+		memcpy(&v, q->qname + i, n - i);
+		v = lower8(v);
+		memcpy(q->qname_lower + i, &v, n - i);
+	}
+	w->pos = pos;
 	q->qname_len = (uint8_t)n;
 	q->qlabels = (uint8_t)labels;
 	return true;
@@ -67,7 +100,6 @@ static bool parse_question(struct wire *w, struct pkt_query *q)
 		return false;
 	q->qtype = qtype;
 	q->qclass = qclass;
-	dname_tolower(q->qname_lower, q->qname, q->qname_len);
 	q->has_question = true;
 	return true;
 }
@@ -150,10 +182,16 @@ static enum pkt_outcome parse_additional_rr(struct wire *w, struct pkt_query *q)
 	uint8_t owner[DNAME_MAXLEN];
 	size_t owner_len;
 
-	/* Names after the question may be compressed; dname_unpack only
+	/* The usual additional RR is an OPT owned by the root: one byte, no
+	 * need to unpack. Other names may be compressed; dname_unpack only
 	 * follows backward pointers, so loops cannot happen. */
-	if (dname_unpack(w->buf, w->len, &w->pos, owner, &owner_len, NULL) != 0)
+	if (w->pos < w->len && w->buf[w->pos] == 0) {
+		w->pos++;
+		owner_len = 1;
+	} else if (dname_unpack(w->buf, w->len, &w->pos, owner, &owner_len,
+				NULL) != 0) {
 		return PKT_FORMERR;
+	}
 	uint16_t type = wire_u16(w);
 	uint16_t rclass = wire_u16(w);
 	uint32_t ttl = wire_u32(w);

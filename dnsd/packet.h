@@ -67,6 +67,9 @@ struct pkt_query {
 	uint8_t qname_lower[DNAME_MAXLEN];
 	uint8_t qname_len;
 	uint8_t qlabels;	/* root excluded */
+	/* Bit i set when a label starts at qname[i]: lets the zone search
+	 * test "is this apex a suffix" with one bit test and a memcmp. */
+	uint64_t qlabel_map[4];
 	uint16_t qtype;
 	uint16_t qclass;
 	/* EDNS(0) (RFC 6891); valid when edns. */

@@ -41,12 +41,15 @@ static void ctab_add(struct resp *r, const uint8_t *name, size_t len,
 	}
 }
 
-/* Offset of an earlier copy of name, or -1. */
+/* Offset of an earlier copy of name, or -1. Byte equality, not DNS
+ * case-insensitive equality: the question and every owner name are held in
+ * lower case, so they match; a mixed-case name from zone data may miss a
+ * chance to compress, never compress wrongly, and the loop stays a memcmp. */
 static int ctab_find(const struct resp *r, const uint8_t *name, size_t len)
 {
 	for (unsigned i = 0; i < r->nctab; i++)
 		if (r->ctab[i].len == len &&
-		    dname_equal(r->ctab[i].name, len, name, len))
+		    memcmp(r->ctab[i].name, name, len) == 0)
 			return r->ctab[i].off;
 	return -1;
 }
@@ -89,19 +92,19 @@ nofit:
 	return 0;
 }
 
-bool resp_question(struct resp *r, const uint8_t *name, size_t len,
-		   uint16_t qtype, uint16_t qclass)
+bool resp_question(struct resp *r, const uint8_t *name, const uint8_t *lower,
+		   size_t len, uint16_t qtype, uint16_t qclass)
 {
 	if (r->limit - r->len < len + 4)
 		return false;
 	size_t off = r->len;
 	memcpy(r->buf + off, name, len);
-	r->qname = name;
+	r->qname = lower;
 	r->qname_len = len;
 	/* Every suffix of the question name is a compression target; most
 	 * owner names in an answer are one of them. */
-	for (size_t p = 0; p < len && name[p] != 0; p += 1u + name[p])
-		ctab_add(r, name + p, len - p, off + p);
+	for (size_t p = 0; p < len && lower[p] != 0; p += 1u + lower[p])
+		ctab_add(r, lower + p, len - p, off + p);
 	r->len += len;
 	wire_put_u16(r->buf + r->len, qtype);
 	wire_put_u16(r->buf + r->len + 2, qclass);

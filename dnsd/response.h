@@ -27,7 +27,7 @@ struct resp {
 	size_t qname_len;
 	unsigned nctab;
 	struct {
-		const uint8_t *name; /* uncompressed suffix, any case */
+		const uint8_t *name; /* uncompressed suffix */
 		uint16_t off;
 		uint8_t len;
 	} ctab[RESP_CTAB_MAX];
@@ -41,10 +41,11 @@ void resp_init(struct resp *r, uint8_t *buf, size_t limit);
 void resp_header(struct resp *r, uint16_t id, uint16_t flags, uint8_t rcode);
 
 /* The question, name uncompressed as the client sent it (so its letter
- * case is echoed). name must stay valid until the response is done: its
- * suffixes become compression targets. Returns false if it does not fit. */
-bool resp_question(struct resp *r, const uint8_t *name, size_t len,
-		   uint16_t qtype, uint16_t qclass);
+ * case is echoed). lower is the same name in lower case; both must stay
+ * valid until the response is done: lower's suffixes become compression
+ * targets. Returns false if it does not fit. */
+bool resp_question(struct resp *r, const uint8_t *name, const uint8_t *lower,
+		   size_t len, uint16_t qtype, uint16_t qclass);
 
 /* The position after the question: a truncated response is cut back here. */
 static inline size_t resp_mark(const struct resp *r)

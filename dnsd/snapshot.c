@@ -102,19 +102,33 @@ void snapshot_free(struct snapshot *s)
 	free(s);
 }
 
-const struct zdb_zone *snapshot_find_zone(const struct snapshot *s,
-					  const uint8_t *lower, size_t len)
+const struct zdb_zone *snapshot_find_zone_map(const struct snapshot *s,
+					      const uint8_t *lower, size_t len,
+					      const uint64_t map[4])
 {
 	/* Longest apex first: the first zone the name lies in is the
 	 * closest. A handful of zones is the common case; a hash of apexes
-	 * probed per label would serve thousands. */
+	 * probed per label would serve thousands. Both sides are lower
+	 * case, so memcmp is the comparison. */
 	for (size_t i = 0; i < s->nzones; i++) {
 		const struct zdb_zone *z = s->zones[i];
-		if (z->apex_len <= len &&
-		    dname_is_subdomain(lower, len, z->apex, z->apex_len))
+		if (z->apex_len > len)
+			continue;
+		size_t off = len - z->apex_len;
+		if ((map[off >> 6] >> (off & 63) & 1) &&
+		    memcmp(lower + off, z->apex, z->apex_len) == 0)
 			return z;
 	}
 	return NULL;
+}
+
+const struct zdb_zone *snapshot_find_zone(const struct snapshot *s,
+					  const uint8_t *lower, size_t len)
+{
+	uint64_t map[4] = {0, 0, 0, 0};
+	for (size_t p = 0; p < len && p < DNAME_MAXLEN; p += 1u + lower[p])
+		map[p >> 6] |= 1ull << (p & 63);
+	return snapshot_find_zone_map(s, lower, len, map);
 }
 
 static const struct zdb_zone *find_apex(const struct snapshot *s,

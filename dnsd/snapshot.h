@@ -39,6 +39,10 @@ struct snapshot {
 	/* lb_cluster of each [networks] line naming a cluster, by line
 	 * index (NULL for coordinate lines). */
 	const struct lb_cluster **net_cluster;
+	/* Unit vector of each [networks] line's location (by line index). */
+	struct {
+		double v[3];
+	} *net_v;
 };
 
 /* Load the INI file at path and every zone it names, and check them
@@ -51,6 +55,13 @@ void snapshot_free(struct snapshot *s);
 /* The closest enclosing zone of a lower-case name, or NULL. Any thread. */
 const struct zdb_zone *snapshot_find_zone(const struct snapshot *s,
 					  const uint8_t *lower, size_t len);
+
+/* The same for a name whose label starts are known (bit i of map set when a
+ * label starts at lower[i], as the packet parser records): one bit test and
+ * one memcmp per zone. */
+const struct zdb_zone *snapshot_find_zone_map(const struct snapshot *s,
+					      const uint8_t *lower, size_t len,
+					      const uint64_t map[4]);
 
 /* Log what differs between two snapshots (zones added, removed, changed
  * serial). */

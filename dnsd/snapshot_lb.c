@@ -76,6 +76,7 @@ static int build_clusters(struct snapshot *s, const struct config *cfg)
 		c->has_location = cc->has_location;
 		c->lat = cc->lat;
 		c->lon = cc->lon;
+		geo_unit_vector(c->lat, c->lon, c->v);
 		c->min_healthy = cc->min_healthy;
 		/* TTL arithmetic is in whole seconds: round up, so a
 		 * degraded TTL is never shorter than one interval. */
@@ -163,10 +164,19 @@ int snapshot_lb_prepare(struct snapshot *s, const struct config *cfg,
 		diag_add(diag, cfg->path, 0, "out of memory");
 		return -1;
 	}
-	for (size_t i = 0; i < cfg->nnetworks; i++)
-		if (cfg->networks[i].is_cluster)
-			s->net_cluster[i] =
-				&s->clusters[cfg->networks[i].cluster];
+	s->net_v = arena_alloc(s->arena,
+			       (cfg->nnetworks + 1) * sizeof(*s->net_v));
+	if (s->net_v == NULL) {
+		diag_add(diag, cfg->path, 0, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->nnetworks; i++) {
+		const struct config_network *n = &cfg->networks[i];
+		if (n->is_cluster)
+			s->net_cluster[i] = &s->clusters[n->cluster];
+		else
+			geo_unit_vector(n->lat, n->lon, s->net_v[i].v);
+	}
 	if (cfg->server.geoip != NULL &&
 	    geo_db_open(cfg->server.geoip, cfg->path, cfg->server.geoip_line,
 			diag, &s->geodb) != 0)

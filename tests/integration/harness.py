@@ -658,6 +658,7 @@ def end_test():
                 s.kill()
             s.cleanup()
             _all.remove(s)
+    stop_backends()
     return err, logs
 
 
@@ -688,3 +689,379 @@ def cleanup_all():
 
 LOG_RE = re.compile(
     r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) (error|warn|info|debug) +([a-z][a-z0-9_-]*): (.+)$")
+
+
+# --------------------------------------------------------------------------
+# health-check backends (build/fake_backend), for the load-balancing tests
+
+
+def _fake_backend_path():
+    """fake_backend next to $DNSD (build/asan/fake_backend for an asan
+    dnsd), else build/fake_backend."""
+    near = os.path.join(os.path.dirname(DNSD), "fake_backend")
+    if os.access(near, os.X_OK):
+        return near
+    return os.path.join(ROOT, "build", "fake_backend")
+
+
+FAKE_BACKEND = _fake_backend_path()
+
+_backends = []
+
+
+def _tcp_bindable(addrs, port):
+    socks = []
+    try:
+        for a in addrs:
+            fam = socket.AF_INET6 if ":" in a else socket.AF_INET
+            s = socket.socket(fam, socket.SOCK_STREAM)
+            socks.append(s)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((a, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        for s in socks:
+            s.close()
+
+
+def free_tcp_port(addrs):
+    """A random high TCP port free on every address in addrs."""
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randint(20000, 60999)
+        if port in _used_ports:
+            continue
+        if _tcp_bindable(addrs, port):
+            _used_ports.add(port)
+            return port
+    fail("no TCP port free on %s found in 200 tries" % ", ".join(addrs))
+
+
+def _hostport(addr, port):
+    return "[%s]:%d" % (addr, port) if ":" in addr else "%s:%d" % (addr, port)
+
+
+def http_get(addr, port, path, timeout=None):
+    """(status, body) of a plain HTTP/1.0 GET; None when it fails."""
+    timeout = 2.0 * SCALE if timeout is None else timeout
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect((addr, port))
+        s.sendall(("GET %s HTTP/1.0\r\nHost: %s\r\n\r\n" % (path, addr)).encode())
+        data = b""
+        deadline = time.monotonic() + timeout
+        for _ in range(1000):
+            if time.monotonic() > deadline:
+                return None
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        m = re.match(rb"HTTP/1\.[01] (\d{3})", head)
+        if not m:
+            return None
+        return int(m.group(1)), body.decode(errors="replace")
+    except OSError:
+        return None
+    finally:
+        s.close()
+
+
+class Backend:
+    """build/fake_backend listening on ADDR:PORT for every address in addrs,
+    one port shared by all (a [check] profile has one port). status, body
+    and delay_ms are the initial /health behaviour of every listener; each
+    listener can be changed later with control(). Use as a context manager
+    or call stop(); end_test() kills any left running."""
+
+    def __init__(self, addrs, port=None, status=200, body=None, delay_ms=0,
+                 name="fake_backend"):
+        self.addrs = list(addrs)
+        self.port = port
+        self.status, self.body, self.delay_ms = status, body, delay_ms
+        self.name = name
+        self.proc = None
+        self.log = tempfile.TemporaryFile()
+        _backends.append(self)
+
+    def start(self):
+        check(os.access(FAKE_BACKEND, os.X_OK),
+              "fake_backend %s not found or not executable" % FAKE_BACKEND)
+        for _attempt in range(5):
+            port = self.port or free_tcp_port(self.addrs)
+            args = [FAKE_BACKEND]
+            for a in self.addrs:
+                args += ["-l", _hostport(a, port)]
+            args += ["-s", str(self.status), "-d", str(self.delay_ms)]
+            if self.body is not None:
+                args += ["-b", self.body]
+            self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.PIPE, stderr=self.log)
+            lines = self._read_lines(len(self.addrs), 5.0 * SCALE)
+            if lines is not None and len(lines) == len(self.addrs):
+                self.port = port
+                return self
+            self._kill()
+            if self.port:  # a fixed port that is taken: no retry
+                break
+        fail("%s could not listen on %s; stderr: %s"
+             % (self.name, ", ".join(_hostport(a, port) for a in self.addrs), self.stderr()))
+
+    def _read_lines(self, n, timeout):
+        import select
+        out = b""
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        for _ in range(1000):
+            if out.count(b"\n") >= n:
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([fd], [], [], left)
+            if not r:
+                return None
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return None  # exited
+            out += chunk
+        return out.decode().splitlines()
+
+    def stderr(self):
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-2000:]
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def control(self, addr=None, status=None, body=None, delay_ms=None):
+        """Change /health of the listener on addr (all when None)."""
+        from urllib.parse import urlencode
+        q = {}
+        if status is not None:
+            q["status"] = str(status)
+        if body is not None:
+            q["body"] = body
+        if delay_ms is not None:
+            q["delay"] = str(delay_ms)
+        for a in ([addr] if addr else self.addrs):
+            got = http_get(a, self.port, "/control?" + urlencode(q))
+            check(got is not None and got[0] == 200,
+                  "%s: GET /control?%s on %s gave %r" % (self.name, urlencode(q),
+                                                        _hostport(a, self.port), got))
+
+    def health(self, addr):
+        """(status, body) of GET /health on one listener, or None."""
+        return http_get(addr, self.port, "/health")
+
+    def _kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+    def stop(self):
+        self._kill()
+        if self in _backends:
+            _backends.remove(self)
+        if not self.log.closed:
+            self.log.close()
+
+    def __enter__(self):
+        if self.proc is None:
+            self.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self.stop()
+        return False
+
+
+def stop_backends():
+    """Kill every Backend still running (called by end_test)."""
+    for b in list(_backends):
+        b.stop()
+
+
+# --------------------------------------------------------------------------
+# the control endpoint (SPEC section 6): HTTP, the Prometheus format, dnsdctl
+
+
+def _tool_path(name):
+    """A tool built next to $DNSD (build/asan/dnsdctl for an asan dnsd),
+    else build/NAME."""
+    near = os.path.join(os.path.dirname(DNSD), name)
+    if os.access(near, os.X_OK):
+        return near
+    return os.path.join(ROOT, "build", name)
+
+
+DNSDCTL = _tool_path("dnsdctl")
+
+
+def http_request(addr, port, path, method="GET", timeout=None):
+    """(status, {lower-case header: value}, body bytes) of one HTTP/1.0
+    request; fails the test when the endpoint cannot be reached."""
+    timeout = 5.0 * SCALE if timeout is None else timeout
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect((addr, port))
+        s.sendall(("%s %s HTTP/1.0\r\nHost: %s\r\n\r\n"
+                   % (method, path, _hostport(addr, port))).encode())
+        data = b""
+        deadline = time.monotonic() + timeout
+        for _ in range(100000):
+            if time.monotonic() > deadline:
+                fail("%s %s on %s: no complete response within %.0f s"
+                     % (method, path, _hostport(addr, port), timeout))
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except OSError as e:
+        fail("%s %s on %s: %s" % (method, path, _hostport(addr, port), e))
+    finally:
+        s.close()
+    head, sep, body = data.partition(b"\r\n\r\n")
+    check(sep, "%s %s: no end of headers in %r" % (method, path, data[:200]))
+    lines = head.decode("latin-1").split("\r\n")
+    m = re.match(r"HTTP/1\.[01] (\d{3}) ", lines[0] + " ")
+    check(m, "%s %s: bad status line %r" % (method, path, lines[0]))
+    headers = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        headers[k.strip().lower()] = v.strip()
+    return int(m.group(1)), headers, body
+
+
+class PromError(TestFailure):
+    pass
+
+
+_PROM_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+_PROM_LABEL = r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"'
+_PROM_SAMPLE = re.compile(r"^(%s)(?:\{((?:%s)(?:,%s)*)?\})? (\S+)$"
+                          % (_PROM_NAME, _PROM_LABEL, _PROM_LABEL))
+_PROM_META = re.compile(r"^# (HELP|TYPE) (%s) (.*)$" % _PROM_NAME)
+
+
+def _prom_unescape(v):
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), v)
+
+
+def prom_parse(text):
+    """Check text against the Prometheus text exposition format and return
+    {(name, ((label, value), ...sorted)): value}. Rules checked: every line
+    is a HELP/TYPE comment or `name{labels} value`; each family has one
+    TYPE, given before its samples; a sample belongs to the family typed
+    last (histograms: _bucket/_sum/_count); no duplicate series; histogram
+    buckets never decrease, end with le="+Inf" and equal _count."""
+    if not text.endswith("\n"):
+        raise PromError("exposition does not end with a newline")
+    types = {}
+    current = None
+    samples = {}
+    buckets = {}
+    counts = {}
+    for n, line in enumerate(text.split("\n")[:-1], 1):
+        if line.startswith("#"):
+            m = _PROM_META.match(line)
+            if not m:
+                raise PromError("line %d: bad comment %r" % (n, line))
+            if m.group(1) == "TYPE":
+                name, typ = m.group(2), m.group(3)
+                if typ not in ("counter", "gauge", "histogram", "summary", "untyped"):
+                    raise PromError("line %d: unknown type %r" % (n, typ))
+                if name in types:
+                    raise PromError("line %d: second TYPE for %s" % (n, name))
+                types[name] = typ
+                current = name
+            continue
+        m = _PROM_SAMPLE.match(line)
+        if not m:
+            raise PromError("line %d: not a sample: %r" % (n, line))
+        name, labels_txt, value = m.group(1), m.group(2) or "", m.group(m.lastindex)
+        try:
+            v = float(value)
+        except ValueError:
+            raise PromError("line %d: bad value %r" % (n, value))
+        labels = tuple(sorted((k, _prom_unescape(val))
+                              for k, val in re.findall(_PROM_LABEL, labels_txt)))
+        fam = name
+        if current and types.get(current) == "histogram":
+            for suf in ("_bucket", "_sum", "_count"):
+                if name == current + suf:
+                    fam = current
+        if fam != current:
+            raise PromError("line %d: sample %s outside its family (TYPE %s last)"
+                            % (n, name, current))
+        key = (name, labels)
+        if key in samples:
+            raise PromError("line %d: duplicate series %s%s" % (n, name, labels))
+        samples[key] = v
+        if types[fam] == "histogram":
+            rest = tuple(kv for kv in labels if kv[0] != "le")
+            if name.endswith("_bucket"):
+                le = dict(labels).get("le")
+                if le is None:
+                    raise PromError("line %d: bucket without le" % n)
+                prev = buckets.setdefault((fam, rest), [])
+                bound = float(le)
+                if prev and (bound <= prev[-1][0] or v < prev[-1][1]):
+                    raise PromError("line %d: bucket le=%s not above the last, or "
+                                    "its count fell" % (n, le))
+                prev.append((bound, v))
+            elif name.endswith("_count"):
+                counts[(fam, rest)] = v
+    for key, bl in buckets.items():
+        if bl[-1][0] != float("inf"):
+            raise PromError("histogram %s has no le=\"+Inf\" bucket" % key[0])
+        if counts.get(key) != bl[-1][1]:
+            raise PromError("histogram %s: _count %s != +Inf bucket %s"
+                            % (key[0], counts.get(key), bl[-1][1]))
+    return samples
+
+
+def prom_value(samples, name, **labels):
+    """The value of one series, failing the test when absent."""
+    key = (name, tuple(sorted(labels.items())))
+    if key not in samples:
+        near = sorted("%s%s" % k for k in samples if k[0] == name)[:10]
+        fail("no series %s%s; have: %s" % (name, dict(labels), near or "none"))
+    return samples[key]
+
+
+def scrape(port, addr="127.0.0.1"):
+    """GET /metrics, checked and parsed (see prom_parse)."""
+    status, headers, body = http_request(addr, port, "/metrics")
+    check(status == 200, "/metrics: HTTP %d" % status)
+    check(headers.get("content-type", "").startswith("text/plain"),
+          "/metrics: Content-Type %r" % headers.get("content-type"))
+    return prom_parse(body.decode())
+
+
+def run_dnsdctl(args, env=None, timeout=None):
+    """Run dnsdctl to completion: (exit code, stdout, stderr)."""
+    timeout = 15.0 * SCALE if timeout is None else timeout
+    check(os.access(DNSDCTL, os.X_OK), "dnsdctl %s not found or not executable" % DNSDCTL)
+    e = dict(os.environ)
+    e.pop("DNSD_CONTROL", None)
+    e.update(env or {})
+    try:
+        p = subprocess.run([DNSDCTL] + args, stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=timeout, env=e)
+    except subprocess.TimeoutExpired:
+        fail("dnsdctl %s did not exit within %.0f s" % (" ".join(args), timeout))
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "geo.h"
 #include "lb.h"
 
 /* A small world: up to 4 clusters of up to 4 members per family. */
@@ -75,6 +76,15 @@ static struct lb_member *add(struct world *w, unsigned c, enum lb_family f,
 	return m;
 }
 
+/* Place cluster c (degrees), as the snapshot builder does. */
+static void locate(struct world *w, unsigned c, double lat, double lon)
+{
+	w->c[c].has_location = true;
+	w->c[c].lat = lat;
+	w->c[c].lon = lon;
+	geo_unit_vector(lat, lon, w->c[c].v);
+}
+
 static void set_up(struct world *w, const struct lb_member *m, bool up)
 {
 	atomic_store(&w->up[m->target], up ? 1 : 0);
@@ -86,6 +96,7 @@ static struct lb_client at(double lat, double lon)
 {
 	struct lb_client c = {.source = LB_LOC_GEOIP, .has_location = true,
 			      .lat = lat, .lon = lon, .prefix = 24};
+	geo_unit_vector(lat, lon, c.v);
 	return c;
 }
 
@@ -331,9 +342,9 @@ static void test_geo_order(void **state)
 	struct lb_choice ch;
 	world_init(&w, 3, LB_POLICY_GEO);
 	/* Dublin, New York, Tokyo */
-	w.c[0].has_location = true, w.c[0].lat = 53.35, w.c[0].lon = -6.26;
-	w.c[1].has_location = true, w.c[1].lat = 40.71, w.c[1].lon = -74.01;
-	w.c[2].has_location = true, w.c[2].lat = 35.68, w.c[2].lon = 139.69;
+	locate(&w, 0, 53.35, -6.26);
+	locate(&w, 1, 40.71, -74.01);
+	locate(&w, 2, 35.68, 139.69);
 	for (unsigned c = 0; c < 3; c++)
 		add(&w, c, LB_V4, (uint8_t)c, 1);
 
@@ -367,8 +378,8 @@ static void test_geo_antimeridian_and_poles(void **state)
 	struct lb_choice ch;
 	world_init(&w, 2, LB_POLICY_GEO);
 	/* Fiji side (179.5 E) and Samoa side (-171.8 W). */
-	w.c[0].has_location = true, w.c[0].lat = -17.0, w.c[0].lon = 40.0;
-	w.c[1].has_location = true, w.c[1].lat = -17.7, w.c[1].lon = -178.0;
+	locate(&w, 0, -17.0, 40.0);
+	locate(&w, 1, -17.7, -178.0);
 	add(&w, 0, LB_V4, 0, 1);
 	add(&w, 1, LB_V4, 1, 1);
 	/* A client just west of the antimeridian is near c1, which is just
@@ -379,8 +390,8 @@ static void test_geo_antimeridian_and_poles(void **state)
 
 	/* At the north pole every longitude is the same place. */
 	world_init(&w, 2, LB_POLICY_GEO);
-	w.c[0].has_location = true, w.c[0].lat = 80.0, w.c[0].lon = 0.0;
-	w.c[1].has_location = true, w.c[1].lat = 70.0, w.c[1].lon = 180.0;
+	locate(&w, 0, 80.0, 0.0);
+	locate(&w, 1, 70.0, 180.0);
 	add(&w, 0, LB_V4, 0, 1);
 	add(&w, 1, LB_V4, 1, 1);
 	struct lb_client pole = at(90.0, -123.0);
@@ -397,9 +408,9 @@ static void test_geo_pinned_cluster(void **state)
 	struct world w;
 	struct lb_choice ch;
 	world_init(&w, 3, LB_POLICY_GEO);
-	w.c[0].has_location = true, w.c[0].lat = 53.35, w.c[0].lon = -6.26;
-	w.c[1].has_location = true, w.c[1].lat = 40.71, w.c[1].lon = -74.01;
-	w.c[2].has_location = true, w.c[2].lat = 48.85, w.c[2].lon = 2.35;
+	locate(&w, 0, 53.35, -6.26);
+	locate(&w, 1, 40.71, -74.01);
+	locate(&w, 2, 48.85, 2.35);
 	for (unsigned c = 0; c < 3; c++)
 		add(&w, c, LB_V4, (uint8_t)c, 1);
 	/* [networks] pins New York: it goes first, then the rest by
