@@ -241,13 +241,16 @@ enum pkt_outcome packet_parse_query(const uint8_t *pkt, size_t len,
 	/* 1. RFC 1035 section 4.1.1: no header, no ID to answer to. */
 	if (len < PKT_HEADER_LEN)
 		return PKT_DROP;
+	/* The length was checked: the header is read without per-field
+	 * checks. */
 	wire_init(&w, pkt, len);
-	q->id = wire_u16(&w);
-	q->flags = wire_u16(&w);
-	uint16_t qdcount = wire_u16(&w);
-	uint16_t ancount = wire_u16(&w);
-	uint16_t nscount = wire_u16(&w);
-	uint16_t arcount = wire_u16(&w);
+	w.pos = PKT_HEADER_LEN;
+	q->id = wire_peek_u16(pkt);
+	q->flags = wire_peek_u16(pkt + 2);
+	uint16_t qdcount = wire_peek_u16(pkt + 4);
+	uint16_t ancount = wire_peek_u16(pkt + 6);
+	uint16_t nscount = wire_peek_u16(pkt + 8);
+	uint16_t arcount = wire_peek_u16(pkt + 10);
 	q->opcode = (uint8_t)((q->flags >> HDR_OPCODE_SHIFT) & HDR_OPCODE_MASK);
 
 	/* 2. A response is never answered (RFC 1035 section 4.1.1 QR):

@@ -19,6 +19,8 @@ void resp_init(struct resp *r, uint8_t *buf, size_t limit)
 	r->nctab = 0;
 	r->qname = NULL;
 	r->qname_len = 0;
+	r->qname_off = 0;
+	r->qname_in_ctab = false;
 }
 
 void resp_header(struct resp *r, uint16_t id, uint16_t flags, uint8_t rcode)
@@ -41,12 +43,24 @@ static void ctab_add(struct resp *r, const uint8_t *name, size_t len,
 	}
 }
 
+/* Register the question name's suffixes, the first time a name is
+ * compressed: most owner names in an answer are one of them. */
+static void ctab_add_qname(struct resp *r)
+{
+	const uint8_t *q = r->qname;
+	r->qname_in_ctab = true;
+	for (size_t p = 0; p < r->qname_len && q[p] != 0; p += 1u + q[p])
+		ctab_add(r, q + p, r->qname_len - p, r->qname_off + p);
+}
+
 /* Offset of an earlier copy of name, or -1. Byte equality, not DNS
  * case-insensitive equality: the question and every owner name are held in
  * lower case, so they match; a mixed-case name from zone data may miss a
  * chance to compress, never compress wrongly, and the loop stays a memcmp. */
-static int ctab_find(const struct resp *r, const uint8_t *name, size_t len)
+static int ctab_find(struct resp *r, const uint8_t *name, size_t len)
 {
+	if (!r->qname_in_ctab && r->qname != NULL)
+		ctab_add_qname(r);
 	for (unsigned i = 0; i < r->nctab; i++)
 		if (r->ctab[i].len == len &&
 		    memcmp(r->ctab[i].name, name, len) == 0)
@@ -101,10 +115,8 @@ bool resp_question(struct resp *r, const uint8_t *name, const uint8_t *lower,
 	memcpy(r->buf + off, name, len);
 	r->qname = lower;
 	r->qname_len = len;
-	/* Every suffix of the question name is a compression target; most
-	 * owner names in an answer are one of them. */
-	for (size_t p = 0; p < len && lower[p] != 0; p += 1u + lower[p])
-		ctab_add(r, lower + p, len - p, off + p);
+	r->qname_off = off;
+	r->qname_in_ctab = false;
 	r->len += len;
 	wire_put_u16(r->buf + r->len, qtype);
 	wire_put_u16(r->buf + r->len + 2, qclass);
@@ -138,6 +150,13 @@ bool resp_add_rr(struct resp *r, enum resp_section s, const uint8_t *owner,
 		 size_t owner_len, uint16_t type, uint16_t rclass,
 		 uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
 {
+	size_t skip;
+	unsigned names = rdata_names(type, &skip);
+	/* Register the question's suffixes before taking the rollback
+	 * point, so a record that does not fit cannot take them along. */
+	if ((names > 0 || owner != r->qname) && !r->qname_in_ctab &&
+	    r->qname != NULL)
+		ctab_add_qname(r);
 	size_t start = r->len;
 	unsigned nctab = r->nctab;
 
@@ -157,8 +176,6 @@ bool resp_add_rr(struct resp *r, enum resp_section s, const uint8_t *owner,
 	r->len += 10;
 	size_t rd_start = r->len;
 
-	size_t skip;
-	unsigned names = rdata_names(type, &skip);
 	size_t p = 0;
 	if (names > 0 && skip <= rdlen) {
 		if (r->limit - r->len < skip)

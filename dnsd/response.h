@@ -23,8 +23,11 @@ struct resp {
 	size_t limit;	/* the response may not grow past this */
 	size_t len;
 	uint16_t count[3]; /* per resp_section */
-	const uint8_t *qname; /* the question name, as sent */
+	const uint8_t *qname; /* the question name, lower case */
 	size_t qname_len;
+	size_t qname_off;	/* where it is in buf (12) */
+	bool qname_in_ctab;	/* its suffixes registered (lazily: the
+				 * common answer never needs them) */
 	unsigned nctab;
 	struct {
 		const uint8_t *name; /* uncompressed suffix */
