@@ -32,7 +32,7 @@ TOOL_SRC := $(wildcard tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tools/%.c=$(BUILD)/%)
 
 .PHONY: all test unit integration fuzz-replay asan tsan run deps install \
-	clean lint format format-check valgrind fuzz bench
+	clean lint format format-check valgrind fuzz bench e2e-browser soak
 
 all: $(BUILD)/dnsd $(BUILD)/libdnsd.a $(TOOL_BIN)
 
@@ -91,17 +91,39 @@ run: deps all
 deps:
 	@tools/deps.sh
 
+# The systemd unit goes to $(PREFIX)/lib/systemd/system, a directory
+# systemd searches for locally installed units (/usr/local/lib/... for the
+# default PREFIX); packagers set SYSTEMD_UNIT_DIR=/lib/systemd/system. Its
+# paths follow PREFIX.
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+MAN_DIR ?= $(PREFIX)/share/man
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/dnsd $(DESTDIR)$(PREFIX)/sbin/dnsd
-	if [ -f $(BUILD)/dnsdctl ]; then install -m 0755 $(BUILD)/dnsdctl $(DESTDIR)$(PREFIX)/bin/dnsdctl; fi
+	install -m 0755 $(BUILD)/dnsdctl $(DESTDIR)$(PREFIX)/bin/dnsdctl
 	install -d $(DESTDIR)$(PREFIX)/share/doc/dnsd
 	install -m 0644 conf/dnsd.ini README.md $(DESTDIR)$(PREFIX)/share/doc/dnsd/
+	install -d $(DESTDIR)$(SYSTEMD_UNIT_DIR) $(DESTDIR)$(MAN_DIR)/man8
+	sed 's|/usr/local/sbin/dnsd|$(PREFIX)/sbin/dnsd|' tools/dnsd.service \
+		> $(DESTDIR)$(SYSTEMD_UNIT_DIR)/dnsd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/dnsd.service
+	install -m 0644 tools/dnsd.8 tools/dnsdctl.8 $(DESTDIR)$(MAN_DIR)/man8/
+	install -m 0644 tools/grafana-dnsd.json $(DESTDIR)$(PREFIX)/share/doc/dnsd/
+
+# The status page rendered by headless Chromium (tests/integration/
+# test_e2e.py). Chromium is large, so only this target installs it; the
+# screenshot is left in build/e2e/status-page.png.
+e2e-browser:
+	@DEPS_EXTRA=chromium tools/deps.sh
+	$(MAKE) all
+	DNSD=$(BUILD)/dnsd DNSD_E2E_BROWSER=1 /usr/bin/python3 \
+		tests/integration/run.py e2e.test_status_page_in_browser
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Idnsd -Iprobes dnsd probes tools
-	clang-tidy --quiet $(LIB_SRC) dnsd/main.c -- $(CPPFLAGS) -std=c11 $(PKG_CFLAGS)
+	clang-tidy --quiet $(LIB_SRC) dnsd/main.c $(TOOL_SRC) -- $(CPPFLAGS) -std=c11 $(PKG_CFLAGS)
 
 format:
 	clang-format -i dnsd/*.[ch] probes/*.[ch] tools/*.c tests/unit/*.c tests/fuzz/*.c
@@ -124,3 +146,10 @@ fuzz:
 
 bench: all
 	tools/bench.sh
+
+# Load + chaos against build/dnsd for SOAK_TIME seconds (tools/soak.py;
+# SOAK_RATE, default 2000 queries/s, is read from the environment). A 30 s
+# run is part of make test.
+SOAK_TIME ?= 300
+soak: all
+	/usr/bin/python3 tools/soak.py --time $(SOAK_TIME) --dnsd $(BUILD)/dnsd

@@ -273,6 +273,8 @@ static int fb_split(const char *s, char *host, size_t size, uint16_t *port)
 {
 	const char *colon;
 	size_t hlen;
+	if (s == NULL)
+		return -1;
 	if (s[0] == '[') {
 		const char *end = strchr(s, ']');
 		if (end == NULL || end[1] != ':')
