@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "control.h"
 #include "diag.h"
 #include "log.h"
 #include "net.h"
@@ -34,6 +35,8 @@
 /* SPEC 1: in-flight TCP answers get at most 5 s at stop. */
 #define STOP_GRACE_SEC 5
 #define TCP_BACKLOG    256
+/* The control endpoint serves a few scrapers and operators. */
+#define CONTROL_BACKLOG 32
 
 struct dnsd {
 	const char *config_path;
@@ -43,6 +46,8 @@ struct dnsd {
 	unsigned nworkers;
 	struct tcp_server *tcp;
 	struct prober *prober;
+	struct control *control;
+	int control_fd;		/* bound before the privilege drop, or -1 */
 	struct event *sig_hup, *sig_term, *sig_int, *stop_timer;
 	bool stopping;
 };
@@ -107,6 +112,12 @@ static void reload(struct dnsd *d)
 	if (!same_listen || oc->threads != nc->threads)
 		log_warn("config", "listen and threads changes take effect "
 				   "at restart; sockets are unchanged");
+	if (oc->has_control != nc->has_control ||
+	    (nc->has_control &&
+	     (oc->control.len != nc->control.len ||
+	      memcmp(&oc->control.ss, &nc->control.ss, nc->control.len) != 0)))
+		log_warn("config", "control address change takes effect at "
+				   "restart; the endpoint is unchanged");
 	log_set_level(nc->log_level);
 	tcp_server_configure(d->tcp, nc);
 
@@ -166,8 +177,17 @@ static int drop_privileges(const char *user)
 {
 	struct passwd *pw = getpwnam(user);
 	if (pw == NULL) {
-		log_error("server", "user %s does not exist", user);
+		log_error("server", "user %s does not exist; create it or "
+				    "remove `user` from [server]",
+			  user);
 		return -1;
+	}
+	/* Started as that user already (systemd's User=): nothing to drop,
+	 * and setgroups would fail without CAP_SETGID. */
+	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid &&
+	    getgid() == pw->pw_gid) {
+		log_info("server", "running as user %s", user);
+		return 0;
 	}
 	if (setgroups(1, &pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
 	    setuid(pw->pw_uid) != 0) {
@@ -222,9 +242,38 @@ static int open_sockets(struct dnsd *d, const struct config_server *cfg,
 	return 0;
 }
 
+/* The control endpoint (SPEC 6) on the main base, reading every thread's
+ * counters and the prober. Its socket was bound before the privilege
+ * drop, so a port below 1024 works too. */
+static int start_control(struct dnsd *d, const struct config_server *cfg,
+			 time_t started)
+{
+	size_t n = d->nworkers + 1;
+	const struct stats **st = calloc(n, sizeof(*st));
+	if (st == NULL)
+		return -1;
+	for (unsigned i = 0; i < d->nworkers; i++)
+		st[i] = &d->workers[i].stats;
+	st[d->nworkers] = tcp_server_stats(d->tcp);
+	struct control_sources src = {
+		.srv = &d->srv,
+		.stats = st,
+		.nstats = n,
+		.prober = d->prober,
+		.started = started,
+	};
+	d->control = control_new(d->base, d->control_fd, &src);
+	d->control_fd = -1; /* owned (or closed) by control_new */
+	free(st);
+	if (d->control == NULL)
+		return -1;
+	log_info("server", "control endpoint on http://%s/", cfg->control.text);
+	return 0;
+}
+
 static int serve(const char *path)
 {
-	struct dnsd d = {.config_path = path};
+	struct dnsd d = {.config_path = path, .control_fd = -1};
 	struct diag diag;
 	struct snapshot *snap = NULL;
 	int *tcp_fds = NULL;
@@ -251,6 +300,14 @@ static int serve(const char *path)
 		goto out;
 	if (open_sockets(&d, cfg, threads, &tcp_fds) != 0)
 		goto out;
+	if (cfg->has_control) {
+		d.control_fd = net_tcp_listener(&cfg->control, CONTROL_BACKLOG);
+		if (d.control_fd < 0) {
+			log_error("server", "control %s: %s", cfg->control.text,
+				  strerror(-d.control_fd));
+			goto out;
+		}
+	}
 	if (cfg->user != NULL && drop_privileges(cfg->user) != 0) {
 		rc = EXIT_CONFIG;
 		goto out;
@@ -279,6 +336,13 @@ static int serve(const char *path)
 	if (d.tcp == NULL)
 		goto out;
 	tcp_server_configure(d.tcp, cfg);
+	/* The first load counts as a successful one for the metrics. */
+	time_t started = time(NULL);
+	atomic_store(&d.srv.last_reload_ok, (int64_t)started);
+	if (cfg->has_control && start_control(&d, cfg, started) != 0) {
+		log_error("server", "cannot start the control endpoint");
+		goto out;
+	}
 
 	d.sig_hup = evsignal_new(d.base, SIGHUP, on_signal, &d);
 	d.sig_term = evsignal_new(d.base, SIGTERM, on_signal, &d);
@@ -324,6 +388,9 @@ out:
 				close(tcp_fds[a]);
 		free(tcp_fds);
 	}
+	control_free(d.control);
+	if (d.control_fd >= 0)
+		close(d.control_fd);
 	tcp_server_free(d.tcp);
 	prober_free(d.prober);
 	if (d.sig_hup)

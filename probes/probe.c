@@ -77,6 +77,8 @@ struct prober {
 	struct prober_item **items; /* by target index of the adopted set */
 	uint32_t n;
 	struct probe_metrics metrics;
+	struct probe_event events[PROBE_EVENTS_MAX]; /* ring */
+	size_t nevents; /* events recorded since start */
 
 	/* Probe thread only. */
 	uint64_t rng;
@@ -186,6 +188,22 @@ static void prober_log_change(const struct prober_item *it, bool first,
 		         n == 1 ? "failure" : "failures", detail);
 }
 
+/* Remember a change for the status page. Called with p->lock held. */
+static void prober_event_add(struct prober *p, const struct prober_item *it,
+                             bool first, const char *detail,
+                             struct timespec wall)
+{
+	struct probe_event *ev = &p->events[p->nevents % PROBE_EVENTS_MAX];
+	ev->at = wall;
+	snprintf(ev->address, sizeof(ev->address), "%s", it->t->addr_text);
+	snprintf(ev->cluster, sizeof(ev->cluster), "%s",
+	         it->t->cluster != NULL ? it->t->cluster : "?");
+	ev->up = it->flap.up;
+	ev->first = first;
+	snprintf(ev->reason, sizeof(ev->reason), "%s", detail);
+	p->nevents++;
+}
+
 /* A check finished (or could not start, or overran): feed the state
  * machine, publish, log a change, and complete a readiness round. */
 static void prober_record(struct prober_item *it, bool ok, const char *detail)
@@ -222,6 +240,8 @@ static void prober_record(struct prober_item *it, bool ok, const char *detail)
 	p->metrics.hist[PROBE_HIST_N]++;
 	p->metrics.sum_seconds += secs;
 	p->metrics.count++;
+	if (changed)
+		prober_event_add(p, it, first, detail, wall);
 	pthread_mutex_unlock(&p->lock);
 
 	atomic_store_explicit(&it->set->up[it->idx], it->flap.up ? 1 : 0,
@@ -591,6 +611,18 @@ void prober_metrics(struct prober *p, struct probe_metrics *out)
 	pthread_mutex_lock(&p->lock);
 	*out = p->metrics;
 	pthread_mutex_unlock(&p->lock);
+}
+
+size_t prober_events(struct prober *p, struct probe_event *out, size_t max)
+{
+	pthread_mutex_lock(&p->lock);
+	size_t have =
+	    p->nevents < PROBE_EVENTS_MAX ? p->nevents : PROBE_EVENTS_MAX;
+	size_t n = have < max ? have : max;
+	for (size_t i = 0; i < n; i++)
+		out[i] = p->events[(p->nevents - 1 - i) % PROBE_EVENTS_MAX];
+	pthread_mutex_unlock(&p->lock);
+	return n;
 }
 
 void prober_free(struct prober *p)

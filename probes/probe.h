@@ -8,6 +8,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -92,6 +93,22 @@ struct probe_metrics {
 	uint64_t late;		/* checks started > 1 s after their time */
 };
 void prober_metrics(struct prober *p, struct probe_metrics *out);
+
+/* Recent state changes, for the control endpoint's status page: a ring of
+ * the last PROBE_EVENTS_MAX, kept by the probe thread under its lock. The
+ * strings are copies, so an event outlives the snapshot it came from. */
+#define PROBE_EVENTS_MAX 64
+struct probe_event {
+	struct timespec at;	/* CLOCK_REALTIME */
+	char address[48];
+	char cluster[64];
+	bool up;		/* the new state */
+	bool first;		/* the first result of the target, not a change */
+	char reason[96];	/* the check result that decided it */
+};
+/* Copy up to max events, most recent first, into out. Returns how many.
+ * Any thread (takes the prober's lock briefly). */
+size_t prober_events(struct prober *p, struct probe_event *out, size_t max);
 
 /* Stop and join the thread, free everything. NULL is ignored. */
 void prober_free(struct prober *p);

@@ -2,11 +2,13 @@
 # Install the Debian packages dnsd needs to build and test, if any is missing.
 # Libraries: ldns, libevent, libcurl, inih, cmocka, libmaxminddb (headers and
 # pkg-config files). Test tools: python3-dnspython (integration tests),
-# dnsutils (dig), clang (fuzzing), openssl (test TLS certificates).
+# dnsutils (dig), clang (fuzzing), openssl (test TLS certificates), unbound
+# (the end-to-end tests resolve through it). Chromium, for the status-page
+# test, is big: only `make e2e-browser` installs it (DEPS_EXTRA=chromium).
 set -e
 PKGS="build-essential pkg-config libldns-dev libevent-dev libcurl4-openssl-dev \
 libinih-dev libcmocka-dev libmaxminddb-dev python3 python3-dnspython dnsutils \
-openssl"
+openssl unbound ${DEPS_EXTRA:-}"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -19,5 +19,7 @@ In another terminal:
   curl '127.0.0.12:8080/control?status=503'          # ...and eu-west is down
   curl '127.0.0.11:8080/control?status=200'          # recover
   kill -HUP \$(pgrep -f 'dnsd -c conf/example.ini')   # reload after an edit
+  build/dnsdctl status                               # health table
+  open http://127.0.0.1:8053/                         # status page
 MSG
 "$BUILD/dnsd" -c conf/example.ini
