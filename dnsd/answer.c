@@ -20,6 +20,7 @@ void answer_ctx_init(struct answer_ctx *ctx, struct stats *stats,
 		     uint64_t seed)
 {
 	ctx->stats = stats;
+	ctx->cache = NULL;
 	/* splitmix64 spreads any seed (even 0) into a valid nonzero state. */
 	for (int i = 0; i < 2; i++) {
 		seed += 0x9E3779B97F4A7C15ull;
@@ -68,6 +69,7 @@ struct resolve {
 	uint16_t rcode;
 	bool truncated;
 	bool located;		/* client placed (once, on first need) */
+	bool dynamic;		/* depends on health or client: not cached */
 	uint8_t ecs_scope;	/* RFC 7871 SCOPE PREFIX-LENGTH to send */
 	struct lb_client client;
 };
@@ -117,6 +119,7 @@ static void add_lb(struct resolve *st, const struct snapshot *snap,
 	}
 	struct lb_choice ch;
 	struct stats *stats = st->ctx->stats;
+	st->dynamic = true;
 	lb_choose(rec, f, &snap->probes, &st->client, st->ctx->rng, &ch);
 	if (ch.degraded != LB_DEG_NONE)
 		stats_inc(&stats->degraded[rec->stat_slot]
@@ -200,8 +203,12 @@ static void add_additional(struct resolve *st, const struct snapshot *snap,
 			const struct zdb_rrset *a = zdb_node_rrset(n, types[t]);
 			if (a != NULL &&
 			    !resp_add_rrset(st->r, RESP_ADDITIONAL, target,
-					    (size_t)tlen, a))
+					    (size_t)tlen, a)) {
+				/* A bigger buffer would hold more: this
+				 * answer must not be reused for one. */
+				st->dynamic = true;
 				return;
+			}
 		}
 	}
 }
@@ -415,6 +422,23 @@ size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
 		st.rcode = PKT_RCODE_REFUSED;
 		goto finish;
 	}
+	struct answer_cache_entry *ce = NULL;
+	if (ctx->cache != NULL) {
+		ce = answer_cache_slot(ctx->cache, q.qname_lower, q.qname_len,
+				       q.qtype);
+		if (answer_cache_match(ce, snap->generation, q.qname_lower,
+				       q.qname_len, q.qtype) &&
+		    r.limit - r.len >= ce->body_len) {
+			/* The bytes after the question, as computed for the
+			 * same name and type from the same snapshot. */
+			memcpy(out + r.len, ce->body, ce->body_len);
+			r.len += ce->body_len;
+			memcpy(r.count, ce->count, sizeof(r.count));
+			st.flags |= ce->flags;
+			st.rcode = ce->rcode;
+			goto finish;
+		}
+	}
 	st.flags |= PKT_FLAG_AA;
 	resolve(&st, snap, zone);
 	if (st.truncated) {
@@ -422,6 +446,17 @@ size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
 		 * the client retries over TCP. */
 		resp_truncate(&r, mark);
 		st.flags |= PKT_FLAG_TC;
+	} else if (ce != NULL && !st.dynamic && !(st.flags & PKT_FLAG_TC) &&
+		   r.len - mark <= ANSWER_CACHE_BODY) {
+		ce->generation = snap->generation;
+		ce->qtype = q.qtype;
+		ce->qname_len = q.qname_len;
+		memcpy(ce->qname, q.qname_lower, q.qname_len);
+		ce->flags = st.flags & PKT_FLAG_AA;
+		ce->rcode = (uint8_t)st.rcode;
+		ce->body_len = (uint16_t)(r.len - mark);
+		memcpy(ce->body, out + mark, ce->body_len);
+		memcpy(ce->count, r.count, sizeof(ce->count));
 	}
 
 finish:

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "answer_cache.h"
 #include "snapshot.h"
 #include "stats.h"
 
@@ -16,6 +17,7 @@
 struct answer_ctx {
 	struct stats *stats;
 	uint64_t rng[2]; /* xoroshiro128+ state for load-balancing draws */
+	struct answer_cache *cache; /* NULL: no caching (TCP, tests) */
 };
 
 /* Longest CNAME chain followed inside our zones before answering with what
@@ -27,6 +29,8 @@ struct answer_ctx {
  * length prefix (RFC 1035 section 4.2.2). */
 #define ANSWER_TCP_MAX 65535
 
+/* cache starts NULL; a worker that wants one sets ctx->cache to zeroed
+ * memory it owns. */
 void answer_ctx_init(struct answer_ctx *ctx, struct stats *stats,
 		     uint64_t seed);
 

@@ -1,6 +1,7 @@
 /* snapshot.c - builds the immutable serving state from config and zones. */
 #include "snapshot.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,8 @@ int snapshot_build(const char *path, struct snapshot **out, struct diag *diag)
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		goto oom;
+	static _Atomic uint64_t generations;
+	s->generation = atomic_fetch_add(&generations, 1) + 1;
 	s->cfg = cfg;
 	s->udp_payload = (uint16_t)cfg->server.udp_payload;
 	s->arena = arena_new();

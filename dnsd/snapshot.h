@@ -19,6 +19,9 @@ struct arena;
 
 struct snapshot {
 	struct arena *arena;	/* zones and indexes */
+	/* Unique per build (never 0, never reused): per-thread caches tag
+	 * their entries with it instead of being flushed on reload. */
+	uint64_t generation;
 	struct config *cfg;	/* owned */
 	/* Zones ordered longest apex first, so the first that contains a
 	 * name is the closest enclosing zone. */

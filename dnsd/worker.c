@@ -37,6 +37,7 @@ struct worker_bufs {
 	uint8_t in_buf[WORKER_BATCH][WORKER_RECV_MAX];
 	uint8_t out_buf[WORKER_BATCH][WORKER_SEND_MAX];
 	struct rrl_table rrl;
+	struct answer_cache cache;
 };
 
 int worker_init(struct worker *w, struct server *srv, unsigned index, int fd,
@@ -56,6 +57,7 @@ int worker_init(struct worker *w, struct server *srv, unsigned index, int fd,
 			(uint64_t)ts.tv_nsec ^ ((uint64_t)index << 32) ^
 				(uint64_t)getpid());
 	struct worker_bufs *b = w->bufs;
+	w->actx.cache = &b->cache;
 	for (int i = 0; i < WORKER_BATCH; i++) {
 		b->in_iov[i].iov_base = b->in_buf[i];
 		b->in_iov[i].iov_len = WORKER_RECV_MAX;

@@ -2,8 +2,10 @@
  * snapshot of an INI file and answers one query in a loop, to measure
  * instructions and time per answer_query (the user-space cost of the hot
  * path). Health: every member up (no probe thread).
- *   answer_bench -c FILE [-n COUNT] [-t TYPE] [-e ECS_V4_ADDR/PREFIX] NAME */
+ *   answer_bench -c FILE [-n COUNT] [-t TYPE] [-e ECS_V4_ADDR/PREFIX] [-C] NAME
+ * -C gives the context an answer cache, as UDP workers have. */
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,9 +66,11 @@ int main(int argc, char **argv)
 {
 	const char *cfg = NULL, *ecs = NULL, *tname = "A";
 	long count = 1000000;
+	bool use_cache = false;
 	int opt;
-	while ((opt = getopt(argc, argv, "c:n:t:e:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:n:t:e:C")) != -1) {
 		switch (opt) {
+		case 'C': use_cache = true; break;
 		case 'c': cfg = optarg; break;
 		case 'n': count = atol(optarg); break;
 		case 't': tname = optarg; break;
@@ -96,6 +100,11 @@ int main(int argc, char **argv)
 	static struct stats st;
 	struct answer_ctx ctx;
 	answer_ctx_init(&ctx, &st, 42);
+	if (use_cache) {
+		ctx.cache = calloc(1, sizeof(*ctx.cache));
+		if (ctx.cache == NULL)
+			return 1;
+	}
 	uint8_t q[512], r[4096];
 	size_t qlen = make_query(q, argv[optind], type, ecs);
 	struct sockaddr_in src = {.sin_family = AF_INET};
@@ -113,6 +122,7 @@ int main(int argc, char **argv)
 		    (double)(t1.tv_nsec - t0.tv_nsec);
 	printf("%ld queries, %.1f ns/query, %.1f bytes/response\n", count,
 	       ns / (double)count, (double)total / (double)count);
+	free(ctx.cache);
 	snapshot_free(s);
 	diag_free(&d);
 	stats_registry_free();
