@@ -21,6 +21,7 @@ void answer_ctx_init(struct answer_ctx *ctx, struct stats *stats,
 {
 	ctx->stats = stats;
 	ctx->cache = NULL;
+	ctx->geocache = NULL;
 	/* splitmix64 spreads any seed (even 0) into a valid nonzero state. */
 	for (int i = 0; i < 2; i++) {
 		seed += 0x9E3779B97F4A7C15ull;
@@ -111,10 +112,13 @@ static void add_lb(struct resolve *st, const struct snapshot *snap,
 		   const struct zdb_zone *zone, const struct lb_record *rec,
 		   enum lb_family f, const uint8_t *owner, size_t olen)
 {
-	if (!st->located) {
+	/* Only geo orders by location: weighted and failover never need to
+	 * know where the client is (and its lookup is the dearest step). */
+	if (!st->located && rec->policy == LB_POLICY_GEO) {
 		struct client_addr a;
 		client_address(snap, st->q, st->src, &a);
-		client_locate(snap, &a, &st->client, NULL, 0);
+		client_locate(snap, &a, st->ctx->geocache, &st->client, NULL,
+			      0);
 		st->located = true;
 	}
 	struct lb_choice ch;

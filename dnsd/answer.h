@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "answer_cache.h"
+#include "client.h"
 #include "snapshot.h"
 #include "stats.h"
 
@@ -18,6 +19,7 @@ struct answer_ctx {
 	struct stats *stats;
 	uint64_t rng[2]; /* xoroshiro128+ state for load-balancing draws */
 	struct answer_cache *cache; /* NULL: no caching (TCP, tests) */
+	struct client_geo_cache *geocache; /* likewise */
 };
 
 /* Longest CNAME chain followed inside our zones before answering with what

@@ -59,8 +59,54 @@ static void addr_text(const struct client_addr *a, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+/* The /24 or /56 holding a, tagged with its family. */
+static uint64_t geo_key(const struct client_addr *a)
+{
+	uint64_t k = 0;
+	int n = a->family == AF_INET ? 3 : 7;
+	for (int i = 0; i < n; i++)
+		k = k << 8 | a->addr[i];
+	return k << 1 | (a->family == AF_INET6);
+}
+
+static bool geo_lookup_cached(const struct snapshot *s,
+			      const struct client_addr *a,
+			      struct client_geo_cache *cache,
+			      struct lb_client *out)
+{
+	unsigned prefix;
+	struct client_geo_entry *e = NULL;
+	uint64_t key = 0;
+	if (cache != NULL) {
+		key = geo_key(a);
+		e = &cache->e[(key * 0x9E3779B97F4A7C15ull) >> 56];
+		if (e->generation == s->generation && e->key == key) {
+			out->lat = e->lat;
+			out->lon = e->lon;
+			memcpy(out->v, e->v, sizeof(out->v));
+			out->prefix = e->prefix;
+			return true;
+		}
+	}
+	if (!geo_db_lookup(s->geodb, a->family, a->addr, &out->lat, &out->lon,
+			   &prefix))
+		return false;
+	out->prefix = (uint8_t)prefix;
+	geo_unit_vector(out->lat, out->lon, out->v);
+	if (e != NULL && prefix <= (a->family == AF_INET ? 24u : 56u)) {
+		e->generation = s->generation;
+		e->key = key;
+		e->lat = out->lat;
+		e->lon = out->lon;
+		memcpy(e->v, out->v, sizeof(e->v));
+		e->prefix = out->prefix;
+	}
+	return true;
+}
+
 void client_locate(const struct snapshot *s, const struct client_addr *a,
-		   struct lb_client *out, char *desc, size_t desclen)
+		   struct client_geo_cache *cache, struct lb_client *out,
+		   char *desc, size_t desclen)
 {
 	char text[INET6_ADDRSTRLEN];
 	memset(out, 0, sizeof(*out));
@@ -106,19 +152,14 @@ void client_locate(const struct snapshot *s, const struct client_addr *a,
 		}
 		return;
 	}
-	unsigned prefix;
-	if (s->geodb != NULL &&
-	    geo_db_lookup(s->geodb, a->family, a->addr, &out->lat, &out->lon,
-			  &prefix)) {
+	if (s->geodb != NULL && geo_lookup_cached(s, a, cache, out)) {
 		out->source = LB_LOC_GEOIP;
 		out->has_location = true;
-		out->prefix = (uint8_t)prefix;
-		geo_unit_vector(out->lat, out->lon, out->v);
 		if (desc != NULL)
 			snprintf(desc, desclen,
 				 "client %s%s: geoip /%u -> %.2f,%.2f", text,
-				 a->from_ecs ? " (ecs)" : "", prefix, out->lat,
-				 out->lon);
+				 a->from_ecs ? " (ecs)" : "", out->prefix,
+				 out->lat, out->lon);
 		return;
 	}
 	if (desc != NULL)

@@ -24,11 +24,32 @@ struct client_addr {
 void client_address(const struct snapshot *s, const struct pkt_query *q,
 		    const struct sockaddr *src, struct client_addr *out);
 
-/* Place the client (hot path: no allocation). When desc is non-NULL, a
- * human line saying how ("networks 10.0.0.0/8 -> cluster eu") is written
- * there for explain. */
+/* Per-thread memo of geoip answers by client network (/24 IPv4, /56
+ * IPv6): a MaxMind lookup is a tree walk of dozens of dependent loads, and
+ * resolvers send the same ECS networks over and over. An answer is kept
+ * only when its database network covers the whole /24 or /56, so every
+ * address the key stands for would get it; entries carry the snapshot
+ * generation. 256 slots x 64 bytes: 16 KiB per worker. */
+#define CLIENT_GEO_SLOTS 256
+
+struct client_geo_entry {
+	uint64_t generation;	/* 0 = empty */
+	uint64_t key;		/* the /24 or /56 network, family-tagged */
+	double lat, lon;
+	double v[3];
+	uint8_t prefix;
+};
+
+struct client_geo_cache {
+	struct client_geo_entry e[CLIENT_GEO_SLOTS];
+};
+
+/* Place the client (hot path: no allocation). cache may be NULL. When
+ * desc is non-NULL, a human line saying how ("networks 10.0.0.0/8 ->
+ * cluster eu") is written there for explain. */
 void client_locate(const struct snapshot *s, const struct client_addr *a,
-		   struct lb_client *out, char *desc, size_t desclen);
+		   struct client_geo_cache *cache, struct lb_client *out,
+		   char *desc, size_t desclen);
 
 /* True when src may ask CHAOS TXT explain queries (`explain` list). */
 bool client_may_explain(const struct snapshot *s, const struct sockaddr *src);

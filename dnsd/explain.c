@@ -79,7 +79,7 @@ unsigned explain_record(const struct snapshot *s, const struct lb_record *rec,
 {
 	struct lb_client cl;
 	unsigned n = 0;
-	client_locate(s, a, &cl, lines[n++], EXPLAIN_LINE);
+	client_locate(s, a, NULL, &cl, lines[n++], EXPLAIN_LINE);
 	size_t len = 0;
 	lines[n][0] = '\0';
 	add(lines[n], &len, "record %s: policy %s, ttl %u, answers %u, "

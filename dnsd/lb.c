@@ -10,15 +10,21 @@ static bool member_up(const struct lb_member *m, const struct probe_set *h)
 	       probe_set_up(h, m->target);
 }
 
-/* Healthy members of one family with weight above 0 (SPEC 3). */
+/* Healthy members of one family with weight above 0 (SPEC 3), and their
+ * summed weight. */
 static uint32_t healthy_count(const struct lb_cluster *c, enum lb_family f,
-			      const struct probe_set *h)
+			      const struct probe_set *h, uint64_t *weight)
 {
 	uint32_t n = 0;
-	for (uint32_t i = 0; i < c->nmembers[f]; i++)
-		if (c->members[f][i].weight > 0 &&
-		    member_up(&c->members[f][i], h))
+	uint64_t w = 0;
+	for (uint32_t i = 0; i < c->nmembers[f]; i++) {
+		const struct lb_member *m = &c->members[f][i];
+		if (m->weight > 0 && member_up(m, h)) {
 			n++;
+			w += m->weight;
+		}
+	}
+	*weight = w;
 	return n;
 }
 
@@ -78,32 +84,16 @@ static void order_clusters(const struct lb_record *rec,
 
 /* Draw up to rec->answers distinct members in proportion to weight,
  * without replacement, from the clusters flagged in use[] (and, unless
- * all_up, healthy ones only). */
+ * all_up, healthy ones only). total is the eligible weight of those
+ * clusters; a picked member's weight leaves it, so each draw is one walk. */
 static void draw(const struct lb_record *rec, enum lb_family f,
 		 const struct probe_set *h, bool all_up, const bool *use,
-		 struct lb_choice *out, uint64_t rng[2])
+		 uint64_t total, struct lb_choice *out, uint64_t rng[2])
 {
 	out->n = 0;
 	unsigned want = rec->answers < LB_MAX_ANSWERS ? rec->answers
 						      : LB_MAX_ANSWERS;
-	while (out->n < want) {
-		uint64_t total = 0;
-		for (unsigned k = 0; k < out->norder; k++) {
-			if (!use[k])
-				continue;
-			const struct lb_cluster *c = out->order[k];
-			for (uint32_t i = 0; i < c->nmembers[f]; i++) {
-				const struct lb_member *m = &c->members[f][i];
-				bool taken = false;
-				for (unsigned p = 0; p < out->n; p++)
-					taken |= out->picked[p] == m;
-				if (m->weight > 0 && !taken &&
-				    (all_up || member_up(m, h)))
-					total += m->weight;
-			}
-		}
-		if (total == 0)
-			return;
+	while (out->n < want && total > 0) {
 		/* Multiply-shift maps 64 random bits onto [0, total) without
 		 * the bias and cost of a division. */
 		uint64_t r = (uint64_t)(((unsigned __int128)lb_rand(rng) *
@@ -114,16 +104,19 @@ static void draw(const struct lb_record *rec, enum lb_family f,
 			const struct lb_cluster *c = out->order[k];
 			for (uint32_t i = 0; i < c->nmembers[f]; i++) {
 				const struct lb_member *m = &c->members[f][i];
+				if (m->weight == 0 ||
+				    !(all_up || member_up(m, h)))
+					continue;
 				bool taken = false;
 				for (unsigned p = 0; p < out->n; p++)
 					taken |= out->picked[p] == m;
-				if (m->weight == 0 || taken ||
-				    !(all_up || member_up(m, h)))
+				if (taken)
 					continue;
 				if (r < m->weight) {
 					if (out->n == 0)
 						out->cluster = c;
 					out->picked[out->n++] = m;
+					total -= m->weight;
 					goto next;
 				}
 				r -= m->weight;
@@ -153,6 +146,7 @@ void lb_choose(const struct lb_record *rec, enum lb_family f,
 	       uint64_t rng[2], struct lb_choice *out)
 {
 	bool use[LB_MAX_CLUSTERS];
+	uint64_t hweight[LB_MAX_CLUSTERS];
 	out->degraded = LB_DEG_NONE;
 	out->cluster = NULL;
 	out->n = 0;
@@ -164,7 +158,7 @@ void lb_choose(const struct lb_record *rec, enum lb_family f,
 	int any = -1;	      /* first with any healthy member */
 	for (unsigned k = 0; k < out->norder; k++) {
 		const struct lb_cluster *c = out->order[k];
-		out->healthy[k] = healthy_count(c, f, health);
+		out->healthy[k] = healthy_count(c, f, health, &hweight[k]);
 		use[k] = false;
 		if (first < 0 && c->nmembers[f] > 0)
 			first = (int)k;
@@ -209,7 +203,10 @@ void lb_choose(const struct lb_record *rec, enum lb_family f,
 			}
 			use[k] = true;
 		}
-		draw(rec, f, health, true, use, out, rng);
+		uint64_t total = 0;
+		for (unsigned i = 0; i < out->norder; i++)
+			total += use[i] ? out->order[i]->weight_sum[f] : 0;
+		draw(rec, f, health, true, use, total, out, rng);
 		out->ttl = degraded_ttl(rec, out, out->norder - 1);
 		if (out->n == 0)
 			out->outcome = LB_NODATA; /* every member drained */
@@ -235,7 +232,10 @@ void lb_choose(const struct lb_record *rec, enum lb_family f,
 			out->ttl = degraded_ttl(rec, out, k);
 		}
 	}
-	draw(rec, f, health, false, use, out, rng);
+	uint64_t total = 0;
+	for (unsigned k = 0; k < out->norder; k++)
+		total += use[k] ? hweight[k] : 0;
+	draw(rec, f, health, false, use, total, out, rng);
 	if (out->n == 0)
 		out->outcome = LB_NODATA;
 }

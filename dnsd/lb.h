@@ -39,6 +39,7 @@ struct lb_cluster {
 	double v[3];		/* geo_unit_vector(lat, lon) */
 	const struct lb_member *members[2]; /* by lb_family */
 	uint32_t nmembers[2];
+	uint64_t weight_sum[2];	/* of every member, by lb_family */
 	unsigned min_healthy;
 	uint32_t check_interval_s; /* 0 when check = none */
 };

@@ -95,6 +95,7 @@ static int build_clusters(struct snapshot *s, const struct config *cfg)
 			int f = cm->family == AF_INET ? LB_V4 : LB_V6;
 			struct lb_member *lm = &m[f][c->nmembers[f]++];
 			lm->weight = (uint16_t)cm->weight;
+			c->weight_sum[f] += cm->weight;
 			memcpy(lm->addr, cm->addr, sizeof(lm->addr));
 			lm->text = cm->text;
 			lm->target = LB_NO_TARGET;

@@ -38,6 +38,7 @@ struct worker_bufs {
 	uint8_t out_buf[WORKER_BATCH][WORKER_SEND_MAX];
 	struct rrl_table rrl;
 	struct answer_cache cache;
+	struct client_geo_cache geocache;
 };
 
 int worker_init(struct worker *w, struct server *srv, unsigned index, int fd,
@@ -58,6 +59,7 @@ int worker_init(struct worker *w, struct server *srv, unsigned index, int fd,
 				(uint64_t)getpid());
 	struct worker_bufs *b = w->bufs;
 	w->actx.cache = &b->cache;
+	w->actx.geocache = &b->geocache;
 	for (int i = 0; i < WORKER_BATCH; i++) {
 		b->in_iov[i].iov_base = b->in_buf[i];
 		b->in_iov[i].iov_len = WORKER_RECV_MAX;
@@ -123,19 +125,32 @@ static void *worker_main(void *arg)
 	struct worker_bufs *b = w->bufs;
 	struct server *srv = w->srv;
 
+	/* The kernel rewrites only msg_namelen, msg_controllen and msg_flags
+	 * of the headers it fills, so everything else is set once here and
+	 * just those fields of the headers the last batch used are reset
+	 * below: at low load a batch is one packet, and resetting all 32
+	 * would cost more than answering it. */
+	for (int i = 0; i < WORKER_BATCH; i++) {
+		struct msghdr *h = &b->in[i].msg_hdr;
+		h->msg_name = &b->addr[i];
+		h->msg_namelen = sizeof(b->addr[i]);
+		h->msg_iov = &b->in_iov[i];
+		h->msg_iovlen = 1;
+		h->msg_control = w->pktinfo ? b->in_cmsg[i] : NULL;
+		h->msg_controllen = w->pktinfo ? WORKER_CMSG_MAX : 0;
+		h->msg_flags = 0;
+	}
+	int used = 0;
 	while (!atomic_load_explicit(&srv->stopping, memory_order_relaxed)) {
-		for (int i = 0; i < WORKER_BATCH; i++) {
+		for (int i = 0; i < used; i++) {
 			struct msghdr *h = &b->in[i].msg_hdr;
-			h->msg_name = &b->addr[i];
 			h->msg_namelen = sizeof(b->addr[i]);
-			h->msg_iov = &b->in_iov[i];
-			h->msg_iovlen = 1;
-			h->msg_control = w->pktinfo ? b->in_cmsg[i] : NULL;
 			h->msg_controllen = w->pktinfo ? WORKER_CMSG_MAX : 0;
 			h->msg_flags = 0;
 		}
 		int n = recvmmsg(w->fd, b->in, WORKER_BATCH, MSG_WAITFORONE,
 				 NULL);
+		used = n > 0 ? n : 0;
 		if (n <= 0)
 			continue; /* timeout, EINTR, or woken by shutdown */
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "answer.h"
+#include "client.h"
 #include "dname.h"
 #include "snapshot.h"
 #include "stats.h"
@@ -170,6 +171,60 @@ static void test_new_snapshot_not_answered_from_cache(void **state)
 	rmdir(dir);
 }
 
+/* The per-thread geoip memo gives what the database gives, address by
+ * address, whether the entry is fresh, reused or refused. */
+static void test_geo_cache_matches_database(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/dnsd-test-geo-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char ini[256], zone[256], cwd[512];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(ini, sizeof(ini), "%s/t.ini", dir);
+	snprintf(zone, sizeof(zone), "%s/t.zone", dir);
+	FILE *f = fopen(zone, "w");
+	assert_non_null(f);
+	fprintf(f, "t.test. 60 IN SOA ns.t.test. h.t.test. 1 2 3 4 5\n"
+		   "t.test. 60 IN NS ns.t.test.\n");
+	fclose(f);
+	f = fopen(ini, "w");
+	assert_non_null(f);
+	fprintf(f, "[server]\nlisten = 127.0.0.1:53\n"
+		   "geoip = %s/tests/data/geoip/dnsd-test.mmdb\n"
+		   "[zone t.test]\nfile = t.zone\n",
+		cwd);
+	fclose(f);
+	struct snapshot *s = build(ini);
+	struct client_geo_cache *cache = calloc(1, sizeof(*cache));
+	assert_non_null(cache);
+	const char *v4[] = {"192.0.2.1",   "192.0.2.200", "198.51.100.7",
+			    "203.0.113.9", "100.64.1.5",  "100.64.0.5",
+			    "100.65.3.3",  "10.1.2.3",	  "198.18.0.1"};
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < DNSD_ARRAY_LEN(v4); i++) {
+			struct client_addr a = {.family = AF_INET};
+			assert_int_equal(inet_pton(AF_INET, v4[i], a.addr), 1);
+			struct lb_client want, got;
+			client_locate(s, &a, NULL, &want, NULL, 0);
+			client_locate(s, &a, cache, &got, NULL, 0);
+			assert_int_equal(got.source, want.source);
+			assert_int_equal(got.has_location, want.has_location);
+			assert_int_equal(got.prefix, want.prefix);
+			assert_true(got.lat == want.lat && got.lon == want.lon);
+		}
+	}
+	/* The memo really is used: Dublin's /24 now has an entry. */
+	unsigned used = 0;
+	for (unsigned i = 0; i < CLIENT_GEO_SLOTS; i++)
+		used += cache->e[i].generation == s->generation;
+	assert_true(used >= 4);
+	free(cache);
+	snapshot_free(s);
+	unlink(ini);
+	unlink(zone);
+	rmdir(dir);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -182,6 +237,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cache_never_changes_a_response),
 		cmocka_unit_test(test_new_snapshot_not_answered_from_cache),
+		cmocka_unit_test(test_geo_cache_matches_database),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -60,6 +60,7 @@ static struct lb_member *add(struct world *w, unsigned c, enum lb_family f,
 	unsigned i = cl->nmembers[f]++;
 	struct lb_member *m = &w->m[c][f][i];
 	m->weight = weight;
+	cl->weight_sum[f] += weight;
 	m->target = c * 8 + (unsigned)f * 4 + i;
 	if (f == LB_V4) {
 		m->addr[0] = 10;
