@@ -420,12 +420,6 @@ size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
 		st.rcode = PKT_RCODE_REFUSED;
 		goto finish;
 	}
-	const struct zdb_zone *zone = snapshot_find_zone_map(
-		snap, q.qname_lower, q.qname_len, q.qlabel_map);
-	if (zone == NULL) {
-		st.rcode = PKT_RCODE_REFUSED;
-		goto finish;
-	}
 	struct answer_cache_entry *ce = NULL;
 	if (ctx->cache != NULL) {
 		ce = answer_cache_slot(ctx->cache, q.qname_lower, q.qname_len,
@@ -442,6 +436,14 @@ size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
 			st.rcode = ce->rcode;
 			goto finish;
 		}
+	}
+	/* After the cache: a hit needs no zone search (it was done for the
+	 * same name in the same snapshot). */
+	const struct zdb_zone *zone = snapshot_find_zone_map(
+		snap, q.qname_lower, q.qname_len, q.qlabel_map);
+	if (zone == NULL) {
+		st.rcode = PKT_RCODE_REFUSED;
+		goto finish;
 	}
 	st.flags |= PKT_FLAG_AA;
 	resolve(&st, snap, zone);

@@ -69,19 +69,23 @@ static bool parse_qname(struct wire *w, struct pkt_query *q)
 		labels++;
 	}
 	size_t n = pos - start;
-	memcpy(q->qname, buf + start, n);
+	size_t avail = end - start;
 	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
+	/* Whole words while the packet has 8 more bytes (a word may run past
+	 * the name into the type and class: the copies have 8 bytes of
+	 * slack), then the last bytes one by one. */
+	for (; i < n && i + 8 <= avail; i += 8) {
 		uint64_t v;
-		memcpy(&v, q->qname + i, 8);
+		memcpy(&v, buf + start + i, 8);
+		memcpy(q->qname + i, &v, 8);
 		v = lower8(v);
 		memcpy(q->qname_lower + i, &v, 8);
 	}
-	if (i < n) {
-		uint64_t v = 0;
-		memcpy(&v, q->qname + i, n - i);
-		v = lower8(v);
-		memcpy(q->qname_lower + i, &v, n - i);
+	for (; i < n; i++) {
+		uint8_t c = buf[start + i];
+		q->qname[i] = c;
+		q->qname_lower[i] = (uint8_t)(c | ((unsigned)(c - 'A') < 26u)
+						      << 5);
 	}
 	w->pos = pos;
 	q->qname_len = (uint8_t)n;

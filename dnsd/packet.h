@@ -63,8 +63,9 @@ struct pkt_query {
 	/* Question; valid when has_question (also for some FORMERR/NOTIMP
 	 * outcomes, so the error response can echo it). */
 	bool has_question;
-	uint8_t qname[DNAME_MAXLEN];	  /* as sent (client's case) */
-	uint8_t qname_lower[DNAME_MAXLEN];
+	/* 8 bytes of slack: the parser copies and folds whole words. */
+	uint8_t qname[DNAME_MAXLEN + 8];  /* as sent (client's case) */
+	uint8_t qname_lower[DNAME_MAXLEN + 8];
 	uint8_t qname_len;
 	uint8_t qlabels;	/* root excluded */
 	/* Bit i set when a label starts at qname[i]: lets the zone search

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -106,7 +107,8 @@ static void send_all(struct worker *w, unsigned n)
 {
 	unsigned sent = 0;
 	while (sent < n) {
-		int r = sendmmsg(w->fd, w->bufs->out + sent, n - sent, 0);
+		int r = (int)syscall(SYS_sendmmsg, w->fd, w->bufs->out + sent,
+				     n - sent, 0);
 		if (r > 0) {
 			sent += (unsigned)r;
 		} else if (r < 0 && errno == EINTR) {
@@ -148,8 +150,11 @@ static void *worker_main(void *arg)
 			h->msg_controllen = w->pktinfo ? WORKER_CMSG_MAX : 0;
 			h->msg_flags = 0;
 		}
-		int n = recvmmsg(w->fd, b->in, WORKER_BATCH, MSG_WAITFORONE,
-				 NULL);
+		/* The raw system call: glibc's recvmmsg and sendmmsg are
+		 * thread cancellation points and pay for it on every call;
+		 * workers are never cancelled. */
+		int n = (int)syscall(SYS_recvmmsg, w->fd, b->in, WORKER_BATCH,
+				     MSG_WAITFORONE, NULL);
 		used = n > 0 ? n : 0;
 		if (n <= 0)
 			continue; /* timeout, EINTR, or woken by shutdown */
