@@ -2,6 +2,9 @@
  * reload and stop. The only file that knows every part. */
 #include <errno.h>
 #include <grp.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -447,6 +450,15 @@ int main(int argc, char **argv)
 		log_error("server", "cannot initialise libcurl");
 		return EXIT_RUNTIME;
 	}
+#ifdef __GLIBC__
+	/* Loading a big zone grows and frees large builder arrays; with
+	 * glibc's fixed 128 KiB trim threshold (fixed once any library
+	 * calls mallopt, as the TLS stack does) every free shrinks the heap
+	 * and the next growth faults it back in: a 1M-name zone loaded 6x
+	 * slower than under dnsd -t. Keep 64 MiB of freed top for reuse. */
+	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+	mallopt(M_TOP_PAD, 16 * 1024 * 1024);
+#endif
 	int rc = serve(config);
 	prober_global_cleanup();
 	stats_registry_free();
