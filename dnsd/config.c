@@ -937,6 +937,11 @@ static int config_clusters_item(struct config_parser *p, void *obj,
 		         item);
 		return -1;
 	}
+	if (r->names.n >= CONFIG_RECORD_MAX_CLUSTERS) {
+		snprintf(why, whylen, "at most %d clusters in one record",
+		         CONFIG_RECORD_MAX_CLUSTERS);
+		return -1;
+	}
 	for (size_t i = 0; i < r->names.n; i++) {
 		if (strcmp(*CONFIG_AT(r->names, const char *, i), item) == 0) {
 			snprintf(why, whylen, "cluster \"%s\" is listed twice",
@@ -1457,6 +1462,16 @@ static void config_open_record(struct config_parser *p, const char *name)
 	}
 	r->pub.dname_len = (size_t)n;
 	dname_tolower(r->pub.dname, r->pub.dname, r->pub.dname_len);
+	/* A wildcard owner would only ever match the literal "*" name:
+	 * load-balanced answers are given at exact names (SPEC 3). */
+	if (r->pub.dname[0] == 1 && r->pub.dname[1] == '*') {
+		config_err(p, p->line,
+		           "record name \"%s\" is a wildcard; load-balanced "
+		           "names must be exact",
+		           name);
+		h->ignored = true;
+		return;
+	}
 	if (config_map_put(p, &p->record_map, r->pub.dname, r->pub.dname_len,
 	                   p->cur, &old) == 1) {
 		config_dup_section(

@@ -104,6 +104,9 @@ struct config_cluster {
 	unsigned min_healthy;
 };
 
+/* Most clusters one [record] may list (lb.c orders them on the stack). */
+#define CONFIG_RECORD_MAX_CLUSTERS 64
+
 enum lb_policy { LB_POLICY_GEO, LB_POLICY_WEIGHTED, LB_POLICY_FAILOVER };
 enum lb_all_down { LB_ALL_DOWN_SERVE, LB_ALL_DOWN_NODATA, LB_ALL_DOWN_SERVFAIL };
 

@@ -18,7 +18,7 @@
 #define LB_MAX_ANSWERS 64
 /* Most clusters in one record: bounds the per-query order arrays on the
  * stack. */
-#define LB_MAX_CLUSTERS 64
+#define LB_MAX_CLUSTERS CONFIG_RECORD_MAX_CLUSTERS
 /* A member whose cluster has check = none: always healthy. */
 #define LB_NO_TARGET UINT32_MAX
 

@@ -2,9 +2,10 @@
 # Install the Debian packages dnsd needs to build and test, if any is missing.
 # Libraries: ldns, libevent, libcurl, inih, cmocka, libmaxminddb (headers and
 # pkg-config files). Test tools: python3-dnspython (integration tests),
-# dnsutils (dig), clang (fuzzing), openssl (test TLS certificates), unbound
+# dnsutils (dig), openssl (test TLS certificates), unbound
 # (the end-to-end tests resolve through it). Chromium, for the status-page
-# test, is big: only `make e2e-browser` installs it (DEPS_EXTRA=chromium).
+# test, is big: only `make e2e-browser` installs it (DEPS_EXTRA=chromium);
+# likewise `make fuzz` adds clang and libclang-rt-14-dev (libFuzzer).
 set -e
 PKGS="build-essential pkg-config libldns-dev libevent-dev libcurl4-openssl-dev \
 libinih-dev libcmocka-dev libmaxminddb-dev python3 python3-dnspython dnsutils \

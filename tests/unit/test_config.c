@@ -792,6 +792,28 @@ static void test_errors_records(void **state)
 	assert_int_equal(f->cfg->records[0].clusters[0], 0);
 }
 
+static void test_errors_record_limits(void **state)
+{
+	struct fixture *f = *state;
+	expect_one(f, BASE "[record *.example.com]\nclusters = eu\n", 7,
+	           "record name \"*.example.com\" is a wildcard");
+	/* 65 clusters, one past what a record may list; one-letter names
+	 * keep the line under inih's length limit. */
+	static const char names[] = "abcdefghijklmnopqrstuvwxyz"
+	                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	char ini[4096];
+	size_t n = (size_t)snprintf(ini, sizeof(ini),
+	                            BASE "[record www.example.com]\n"
+	                                 "clusters = eu");
+	for (int i = 0; i < CONFIG_RECORD_MAX_CLUSTERS; i++)
+		n += (size_t)snprintf(ini + n, sizeof(ini) - n, ",%c%s",
+		                      names[i % 62], i < 62 ? "" : "x");
+	snprintf(ini + n, sizeof(ini) - n, "\n");
+	/* The names are undefined too; the limit is the error that counts. */
+	assert_int_equal(load(f, ini), -1);
+	assert_true(has_error(f, 8, "at most 64 clusters in one record"));
+}
+
 static void test_errors_networks(void **state)
 {
 	struct fixture *f = *state;
@@ -944,6 +966,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_errors_networks, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_many_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_errors_record_limits, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 	    cmocka_unit_test(test_shipped_configs),
 	    cmocka_unit_test(test_fixture_files),

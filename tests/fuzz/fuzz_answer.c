@@ -1,0 +1,397 @@
+/* fuzz_answer.c - libFuzzer target for the whole answer path: each input is
+ * a query packet answered by answer_query from one snapshot (built once from
+ * tests/fuzz/fixture/answer.ini), over UDP through a per-worker answer cache
+ * that lives across inputs (as in a worker), over UDP without it, and over
+ * TCP; every response is walked and checked against the query, and the
+ * cached and uncached responses must be the same bytes. */
+/* clang-format off */
+/* fuzz-sources: dnsd/answer.c dnsd/arena.c dnsd/client.c dnsd/config.c dnsd/diag.c dnsd/dname.c dnsd/explain.c dnsd/geo.c dnsd/lb.c dnsd/log.c dnsd/packet.c dnsd/response.c dnsd/snapshot.c dnsd/snapshot_lb.c dnsd/stats.c dnsd/zone.c dnsd/zonedb.c */
+/* fuzz-libs: ldns inih libmaxminddb */
+/* fuzz-max-len: 1024 */
+/* clang-format on */
+#include <arpa/inet.h>
+#include <limits.h>
+#include <malloc.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "answer.h"
+#include "dname.h"
+#include "packet.h"
+#include "snapshot.h"
+#include "stats.h"
+#include "wire.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Invariants hold in every build, NDEBUG or not. */
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "fuzz_answer: %s:%d: CHECK(%s)\n",     \
+			        __FILE__, __LINE__, #cond);                    \
+			abort();                                               \
+		}                                                              \
+	} while (0)
+
+/* The UDP buffer a worker hands answer_query: the largest udp_payload. */
+#define FUZZ_UDP_CAP 4096
+#define FUZZ_FIXTURE "tests/fuzz/fixture/answer.ini"
+
+/* Memory accounting only works without a sanitizer's allocator. */
+#if defined(__SANITIZE_ADDRESS__)
+#define FUZZ_COUNT_MALLOC 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FUZZ_COUNT_MALLOC 0
+#endif
+#endif
+#ifndef FUZZ_COUNT_MALLOC
+#define FUZZ_COUNT_MALLOC 1
+#endif
+
+static struct snapshot *snap;
+static struct stats *stats;
+static uint8_t udp_out[FUZZ_UDP_CAP];
+static uint8_t udp_cached[FUZZ_UDP_CAP];
+/* The worker's answer cache: entries from earlier inputs (other letter
+ * case, EDNS or not, other buffer sizes) are hit by later ones. */
+static struct answer_cache cache;
+static uint8_t tcp_out[ANSWER_TCP_MAX];
+
+/* Client addresses, picked by the low 3 bits of the query ID: loopback
+ * (allowed to explain), geoip-located, [networks]-located (coordinates and
+ * cluster), unknown, and a v4-mapped IPv6 source. Even entries are IPv4. */
+static const char *const sources[8] = {
+    "127.0.0.1", "::1",           "192.0.2.7", "2001:db8:1::7",
+    "10.1.2.3",  "2001:db8:5::9", "8.8.8.8",   "::ffff:10.1.0.1",
+};
+static struct sockaddr_storage source_addr[8];
+
+/* The fixture: $DNSD_FUZZ_FIXTURE, else found by walking up from the
+ * executable's folder (build/fuzz/, build/asan/fuzz-replay/...), else the
+ * path in the source tree relative to the current folder. */
+static const char *find_fixture(char *buf, size_t len)
+{
+	const char *env = getenv("DNSD_FUZZ_FIXTURE");
+	if (env != NULL && *env != '\0')
+		return env;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		for (int up = 0; up < 5; up++) {
+			char *slash = strrchr(exe, '/');
+			if (slash == NULL)
+				break;
+			*slash = '\0';
+			if (snprintf(buf, len, "%s/%s", exe, FUZZ_FIXTURE) <
+			        (int)len &&
+			    access(buf, R_OK) == 0)
+				return buf;
+		}
+	}
+	return FUZZ_FIXTURE;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char path[PATH_MAX + 64];
+	struct diag diag;
+
+	(void)argc;
+	(void)argv;
+	const char *ini = find_fixture(path, sizeof(path));
+	diag_init(&diag);
+	if (snapshot_build(ini, &snap, &diag) != 0) {
+		fprintf(stderr, "fuzz_answer: fixture %s does not load:\n",
+		        ini);
+		diag_print(&diag);
+		abort();
+	}
+	diag_free(&diag);
+	stats = aligned_alloc(DNSD_CACHELINE,
+	                      (sizeof(*stats) + DNSD_CACHELINE - 1) /
+	                          DNSD_CACHELINE * DNSD_CACHELINE);
+	CHECK(stats != NULL);
+	memset(stats, 0, sizeof(*stats));
+	for (int i = 0; i < 8; i++) {
+		struct sockaddr_storage *ss = &source_addr[i];
+		memset(ss, 0, sizeof(*ss));
+		if (strchr(sources[i], ':') != NULL) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons(53000);
+			CHECK(inet_pton(AF_INET6, sources[i], &s6->sin6_addr) ==
+			      1);
+		} else {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons(53000);
+			CHECK(inet_pton(AF_INET, sources[i], &s4->sin_addr) ==
+			      1);
+		}
+	}
+	return 0;
+}
+
+/* What walking a response found. */
+struct walk {
+	uint16_t count[4]; /* QD, AN, NS, AR */
+	size_t question_end;
+	unsigned opt_count;
+	size_t opt_at; /* offset of the OPT RR's type field */
+	uint16_t opt_rdlen;
+};
+
+/* A name at *pos inside r[0..lim): must decompress (pointers only go
+ * backwards, so lim may end where the name's RDATA ends). */
+static void walk_name(const uint8_t *r, size_t lim, size_t *pos)
+{
+	uint8_t name[DNAME_MAXLEN];
+	size_t nlen;
+	CHECK(dname_unpack(r, lim, pos, name, &nlen, NULL) == 0);
+	CHECK(dname_check(name, nlen) >= 0);
+}
+
+/* Names inside RDATA of the types whose names we compress (RFC 1035 types)
+ * decompress and fill the RDATA exactly; SRV's target is uncompressed
+ * (RFC 2782). */
+static void walk_rdata(const uint8_t *r, size_t start, uint16_t rdlen,
+                       uint16_t type, uint16_t rclass)
+{
+	size_t end = start + rdlen;
+	size_t pos = start;
+	switch (type) {
+	case ZDB_TYPE_NS:
+	case ZDB_TYPE_CNAME:
+	case ZDB_TYPE_PTR:
+		walk_name(r, end, &pos);
+		CHECK(pos == end);
+		break;
+	case ZDB_TYPE_MX:
+		CHECK(rdlen > 2);
+		pos += 2;
+		walk_name(r, end, &pos);
+		CHECK(pos == end);
+		break;
+	case ZDB_TYPE_SOA:
+		walk_name(r, end, &pos);
+		walk_name(r, end, &pos);
+		CHECK(pos + 20 == end);
+		break;
+	case ZDB_TYPE_SRV:
+		CHECK(rdlen > 6);
+		CHECK(dname_check_prefix(r + start + 6, rdlen - 6u) ==
+		      (int)rdlen - 6);
+		break;
+	case ZDB_TYPE_A:
+		if (rclass == PKT_CLASS_IN)
+			CHECK(rdlen == 4);
+		break;
+	case ZDB_TYPE_AAAA:
+		if (rclass == PKT_CLASS_IN)
+			CHECK(rdlen == 16);
+		break;
+	case ZDB_TYPE_TXT:
+		/* character-strings fill the RDATA exactly */
+		while (pos < end)
+			pos += 1u + r[pos];
+		CHECK(pos == end && rdlen > 0);
+		break;
+	case PKT_TYPE_OPT:
+		/* options: code, length, data, exactly (RFC 6891 6.1.2) */
+		while (pos < end) {
+			CHECK(end - pos >= 4);
+			pos += 4u + wire_peek_u16(r + pos + 2);
+		}
+		CHECK(pos == end);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A bounds-checked walk over a whole response: the header counts match
+ * the sections exactly, every name decompresses, nothing trails. */
+static void walk_response(const uint8_t *r, size_t len, struct walk *w)
+{
+	memset(w, 0, sizeof(*w));
+	CHECK(len >= PKT_HEADER_LEN);
+	for (int i = 0; i < 4; i++)
+		w->count[i] = wire_peek_u16(r + 4 + 2 * i);
+	size_t pos = PKT_HEADER_LEN;
+	for (unsigned i = 0; i < w->count[0]; i++) {
+		walk_name(r, len, &pos);
+		CHECK(len - pos >= 4);
+		pos += 4;
+	}
+	w->question_end = pos;
+	unsigned rrs = (unsigned)w->count[1] + w->count[2] + w->count[3];
+	for (unsigned i = 0; i < rrs; i++) {
+		size_t owner = pos;
+		walk_name(r, len, &pos);
+		CHECK(len - pos >= 10);
+		uint16_t type = wire_peek_u16(r + pos);
+		uint16_t rclass = wire_peek_u16(r + pos + 2);
+		uint16_t rdlen = wire_peek_u16(r + pos + 8);
+		CHECK(len - pos - 10 >= rdlen);
+		if (type == PKT_TYPE_OPT) {
+			/* RFC 6891 6.1.1: one OPT, in the additional
+			 * section, owned by the root. */
+			CHECK(i >= (unsigned)w->count[1] + w->count[2]);
+			CHECK(pos - owner == 1 && r[owner] == 0);
+			w->opt_count++;
+			w->opt_at = pos;
+			w->opt_rdlen = rdlen;
+		}
+		walk_rdata(r, pos + 10, rdlen, type, rclass);
+		pos += 10u + rdlen;
+	}
+	CHECK(pos == len);
+	CHECK(w->opt_count <= 1);
+}
+
+/* The largest UDP response for this query (SPEC 3; RFC 6891 6.2.5). */
+static size_t udp_limit(const struct pkt_query *q)
+{
+	if (!q->edns)
+		return 512;
+	size_t n = q->edns_udp_size < 512 ? 512 : q->edns_udp_size;
+	return n < snap->udp_payload ? n : snap->udp_payload;
+}
+
+/* Bytes in use by malloc, to see that answering allocates nothing. */
+static size_t heap_in_use(void)
+{
+#if FUZZ_COUNT_MALLOC && defined(__GLIBC__) &&                                 \
+    (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+	return mallinfo2().uordblks;
+#else
+	return 0;
+#endif
+}
+
+/* Everything a response must say about the query it answers. */
+static void check_response(const uint8_t *pkt, const struct pkt_query *q,
+                           enum pkt_outcome oc, const uint8_t *r, size_t rlen,
+                           bool tcp)
+{
+	struct walk w;
+
+	if (oc == PKT_DROP) {
+		CHECK(rlen == 0);
+		return;
+	}
+	CHECK(rlen >= PKT_HEADER_LEN);
+	CHECK(rlen <= (tcp ? ANSWER_TCP_MAX : udp_limit(q)));
+	walk_response(r, rlen, &w);
+	uint16_t flags = wire_peek_u16(r + 2);
+	unsigned rcode = flags & 0x0F;
+	CHECK(wire_peek_u16(r) == q->id);
+	CHECK(flags & PKT_FLAG_QR);
+	CHECK(((flags >> 11) & 0x0F) ==
+	      ((wire_peek_u16(pkt + 2) >> 11) & 0x0F));
+	CHECK((flags & PKT_FLAG_RD) == (q->flags & PKT_FLAG_RD));
+	CHECK(!(flags & PKT_FLAG_RA));
+	if (tcp)
+		CHECK(!(flags & PKT_FLAG_TC));
+	/* RFC 6891 7: no OPT to a client that sent none. */
+	if (!q->edns)
+		CHECK(w.opt_count == 0);
+	if (oc == PKT_OK || oc == PKT_BADVERS)
+		CHECK(w.opt_count == (q->edns ? 1u : 0u));
+	unsigned ext = w.opt_count ? r[w.opt_at + 4] : 0;
+	unsigned full = (ext << 4) | rcode;
+	switch (oc) {
+	case PKT_FORMERR:
+		CHECK(full == PKT_RCODE_FORMERR);
+		break;
+	case PKT_NOTIMP:
+		CHECK(full == PKT_RCODE_NOTIMP);
+		break;
+	case PKT_BADVERS:
+		CHECK(full == PKT_RCODE_BADVERS);
+		break;
+	case PKT_OK:
+		CHECK(full == PKT_RCODE_NOERROR || full == PKT_RCODE_NXDOMAIN ||
+		      full == PKT_RCODE_REFUSED || full == PKT_RCODE_SERVFAIL);
+		if (full == PKT_RCODE_REFUSED)
+			CHECK(!(flags & PKT_FLAG_AA) && w.count[1] == 0);
+		break;
+	case PKT_DROP:
+		break;
+	}
+	if (w.opt_count) {
+		/* Our payload size in CLASS, version 0, DO echoed. */
+		CHECK(wire_peek_u16(r + w.opt_at + 2) == snap->udp_payload);
+		CHECK(r[w.opt_at + 5] == 0);
+		CHECK(((wire_peek_u16(r + w.opt_at + 6) & 0x8000) != 0) ==
+		      q->edns_do);
+	}
+	/* The question is echoed as sent, the client's case included. */
+	if (q->has_question) {
+		CHECK(w.count[0] == 1);
+		CHECK(w.question_end == PKT_HEADER_LEN + q->qname_len + 4u);
+		CHECK(memcmp(r + PKT_HEADER_LEN, pkt + PKT_HEADER_LEN,
+		             q->qname_len + 4u) == 0);
+	} else {
+		CHECK(w.count[0] == 0);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct pkt_query q;
+	struct answer_ctx ctx;
+
+	enum pkt_outcome oc = packet_parse_query(data, size, &q);
+	/* The query ID steers what is not in the packet: the client's
+	 * address (low 3 bits) and the health of every probed member
+	 * (high byte, one bit per target), so both are reproducible. */
+	unsigned id = size >= 2 ? wire_peek_u16(data) : 0;
+	const struct sockaddr *src =
+	    (const struct sockaddr *)&source_addr[id & 7];
+	for (uint32_t i = 0; i < snap->probes.n; i++)
+		atomic_store_explicit(&snap->probes.up[i],
+		                      (uint8_t)((id >> (8 + i % 8)) & 1),
+		                      memory_order_relaxed);
+
+	size_t before = heap_in_use();
+	/* UDP with the cache, twice (the second may hit what the first
+	 * stored), then without it; the same RNG seed each time. */
+	size_t clen = 0;
+	for (int i = 0; i < 2; i++) {
+		answer_ctx_init(&ctx, stats, 1);
+		ctx.cache = &cache;
+		clen = answer_query(&ctx, snap, data, size, udp_cached,
+		                    sizeof(udp_cached), false, src);
+		CHECK(clen <= sizeof(udp_cached));
+		check_response(data, &q, oc, udp_cached, clen, false);
+	}
+	answer_ctx_init(&ctx, stats, 1);
+	size_t ulen = answer_query(&ctx, snap, data, size, udp_out,
+	                           sizeof(udp_out), false, src);
+	answer_ctx_init(&ctx, stats, 1);
+	size_t tlen = answer_query(&ctx, snap, data, size, tcp_out,
+	                           sizeof(tcp_out), true, src);
+	/* The answer path allocates nothing (STYLE: hot path). */
+	CHECK(heap_in_use() == before);
+
+	check_response(data, &q, oc, udp_out, ulen, false);
+	check_response(data, &q, oc, tcp_out, tlen, true);
+	/* The cache never changes a response. */
+	CHECK(clen == ulen && memcmp(udp_cached, udp_out, ulen) == 0);
+	/* Same RNG seed, same choices: a TCP response that would have fit
+	 * in UDP is exactly the UDP response. */
+	if (oc != PKT_DROP && tlen <= udp_limit(&q))
+		CHECK(ulen == tlen && memcmp(udp_out, tcp_out, ulen) == 0);
+	/* A UDP response cut short says so, and the TCP one is whole. */
+	if (oc != PKT_DROP && ulen != tlen)
+		CHECK(wire_peek_u16(udp_out + 2) & PKT_FLAG_TC);
+	return 0;
+}

@@ -1,0 +1,45 @@
+"""test_soak.py - a short soak (tools/soak.py for 30 s) inside make test:
+steady load with reloads (good and broken), backend flips, malformed
+packets and idle TCP connections; nothing may be lost, wrong or crash.
+`make soak` runs the same tool for 5 minutes at a higher rate."""
+
+import os
+import subprocess
+import sys
+
+import harness
+from harness import SCALE, check, fail
+
+SOAK = os.path.join(harness.ROOT, "tools", "soak.py")
+SOAK_SECONDS = 30
+# Well below what a loaded 2-core box sustains (the Python sender checks
+# every answer), and lower again for sanitizer builds.
+SOAK_RATE = 500 if SCALE <= 1 else 200
+
+
+def test_soak_30s():
+    check(os.path.exists(SOAK), "%s is missing" % SOAK)
+    # A little more slack than the SPEC bound for a shared CI machine;
+    # memory is only judged without sanitizers (ASan's quarantine grows).
+    scale = SCALE * 1.5
+    args = [sys.executable, SOAK, "--time", str(SOAK_SECONDS),
+            "--rate", str(SOAK_RATE), "--dnsd", harness.DNSD,
+            "--scale", str(scale), "--seed", "5", "--quiet"]
+    if SCALE > 1:
+        args += ["--mem-slack", "-1"]
+    limit = SOAK_SECONDS + 20.0 * SCALE
+    try:
+        p = subprocess.run(args, stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=limit,
+                           cwd=harness.ROOT)
+    except subprocess.TimeoutExpired:
+        fail("tools/soak.py did not finish within %.0f s" % limit)
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    lines = out.strip().splitlines()
+    summary = [l for l in lines if l.startswith("soak: ") and " qps: " in l]
+    check(summary, "tools/soak.py printed no summary (exit %d):\n%s"
+          % (p.returncode, "\n".join(lines[-40:])))
+    if p.returncode != 0:
+        fail("soak failed (exit %d): %s\n%s"
+             % (p.returncode, summary[-1], "\n".join(lines[-40:])))
+    print("    " + summary[-1])
