@@ -109,8 +109,11 @@ int main(int argc, char **argv)
 	size_t qlen = make_query(q, argv[optind], type, ecs);
 	struct sockaddr_in src = {.sin_family = AF_INET};
 	inet_pton(AF_INET, "127.0.0.1", &src.sin_addr);
-	if (qlen == 0)
+	if (qlen == 0) {
+		free(ctx.cache);
+		snapshot_free(s);
 		return 2;
+	}
 	struct timespec t0, t1;
 	size_t total = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

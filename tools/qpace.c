@@ -403,8 +403,11 @@ int main(int argc, char **argv)
 
 	struct qp_slot *slots = calloc(QP_IDS, sizeof(*slots));
 	int64_t *lat = malloc((size_t)count * sizeof(*lat));
-	if (slots == NULL || lat == NULL)
+	if (slots == NULL || lat == NULL) {
+		free(slots);
+		free(lat);
 		return 2;
+	}
 	uint64_t rcodes[16] = {0};
 	uint64_t sent = 0, answered = 0, late = 0, empty = 0, unmatched = 0;
 	uint64_t send_err = 0, busy = 0;

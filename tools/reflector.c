@@ -67,7 +67,7 @@ static int rf_split(const char *spec, char *host, size_t hostlen, char *port,
 		return -1;
 	memcpy(host, h, hl);
 	host[hl] = '\0';
-	strcpy(port, colon + 1);
+	snprintf(port, portlen, "%s", colon + 1);
 	return 0;
 }
 
