@@ -321,8 +321,9 @@ static int serve(const char *path)
 		goto out;
 	}
 	if (snap->probes.n > 0)
-		log_info("probe", "checking %u member(s) before serving",
-			 snap->probes.n);
+		log_info("probe", "checking %u member(s) before serving, "
+				  "at most %u at once",
+			 snap->probes.n, prober_concurrency(d.prober));
 	if (prober_adopt(d.prober, &snap->probes) != 0) {
 		log_error("probe", "readiness checks failed to run");
 		goto out;

@@ -1,6 +1,7 @@
 /* http_check.c - http/https health checks on libcurl's multi socket
  * interface, driven by the probe thread's libevent base (the wiring of
- * curl's hiperfifo example). Each check is one self-contained transfer. */
+ * curl's hiperfifo example). Each check is one self-contained transfer on
+ * a fresh connection; the easy handles carrying them are pooled. */
 #include "http_check.h"
 
 #include <arpa/inet.h>
@@ -21,12 +22,20 @@
  * from making the prober hold megabytes, and bodies are searched only as
  * far as that. */
 #define HTTP_CHECK_BODY_MAX (64 * 1024)
+/* Why 64: a healthy fleet keeps few checks in flight (4,000 checks/s of
+ * about a millisecond each is 4), so 64 idle handles absorb the bursts of
+ * a jittered schedule; a readiness round may use thousands at once, and
+ * those past 64 are freed as they finish instead of being kept (an easy
+ * handle with its buffers is tens of KiB). */
+#define HTTP_CHECK_IDLE_MAX 64
 
 struct http_check_engine {
 	struct event_base *base;
 	CURLM *multi;
 	struct event *timer;       /* curl's single timeout */
 	struct http_check *checks; /* running, for engine_free */
+	struct http_check *idle;   /* finished, ready for reuse (by next) */
+	unsigned nidle;
 };
 
 /* One socket curl asked us to watch. */
@@ -36,13 +45,16 @@ struct http_check_sock {
 	curl_socket_t fd;
 };
 
+/* One check, and the slot that carries it: the easy handle and the done
+ * event outlive the check and serve the next one (see http_check_get). */
 struct http_check {
 	struct http_check_engine *e;
 	struct http_check *prev, *next;
 	CURL *easy;
+	bool added; /* easy is in the multi handle */
 	struct curl_slist *headers;
 	struct curl_slist *connect_to;
-	struct event *done_ev; /* defers the call back to the loop */
+	struct event done_ev; /* defers the call back to the loop */
 	http_check_done_fn *done;
 	void *arg;
 	/* Copies of the profile, so the target may go while we run. */
@@ -57,6 +69,7 @@ struct http_check {
 };
 
 static void http_check_drain(struct http_check_engine *e);
+static void http_check_on_done(evutil_socket_t fd, short what, void *arg);
 
 static void http_check_on_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -156,41 +169,99 @@ struct http_check_engine *http_check_engine_new(struct event_base *base)
 	return e;
 }
 
-static void http_check_free(struct http_check *c)
+static void http_check_destroy(struct http_check *c)
+{
+	if (c->easy != NULL)
+		curl_easy_cleanup(c->easy);
+	free(c);
+}
+
+/* A slot for one check: an idle one, or a new one. Reusing the easy handle
+ * saves curl_easy_init's allocations and first-use set-up on every check;
+ * curl_easy_reset (in http_check_put) leaves no option of the previous
+ * check behind. */
+static struct http_check *http_check_get(struct http_check_engine *e)
+{
+	struct http_check *c = e->idle;
+	if (c != NULL) {
+		e->idle = c->next;
+		e->nidle--;
+		c->next = NULL;
+		return c;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->e = e;
+	c->easy = curl_easy_init();
+	if (c->easy == NULL || event_assign(&c->done_ev, e->base, -1, 0,
+	                                    http_check_on_done, c) < 0) {
+		http_check_destroy(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* The check is over (finished, failed to start, or cancelled): stop its
+ * transfer, free what was its own, and keep the slot for the next one. */
+static void http_check_put(struct http_check *c)
 {
 	struct http_check_engine *e = c->e;
-	if (c->easy != NULL) {
+	if (c->added) {
+		/* Aborts a transfer still running and closes its connection
+		 * (CURLOPT_FORBID_REUSE): nothing of it stays in curl. */
 		curl_multi_remove_handle(e->multi, c->easy);
-		curl_easy_cleanup(c->easy);
+		c->added = false;
 	}
+	event_del(&c->done_ev);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else if (e->checks == c)
 		e->checks = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	if (c->done_ev != NULL)
-		event_free(c->done_ev);
+	c->prev = NULL;
+	c->next = NULL;
 	curl_slist_free_all(c->headers);
 	curl_slist_free_all(c->connect_to);
 	free(c->want);
 	free(c->buf);
-	free(c);
+	c->headers = NULL;
+	c->connect_to = NULL;
+	c->want = NULL;
+	c->buf = NULL;
+	c->len = 0;
+	c->cap = 0;
+	if (e->nidle >= HTTP_CHECK_IDLE_MAX) {
+		http_check_destroy(c);
+		return;
+	}
+	curl_easy_reset(c->easy);
+	c->next = e->idle;
+	e->idle = c;
+	e->nidle++;
 }
 
 void http_check_engine_free(struct http_check_engine *e)
 {
 	if (e == NULL)
 		return;
-	/* Detach the list first, so each free leaves it alone. */
+	/* Detach the list first, so each put leaves it alone; nothing is
+	 * kept for reuse any more. */
 	struct http_check *c = e->checks, *next;
 	e->checks = NULL;
+	e->nidle = HTTP_CHECK_IDLE_MAX;
 	for (; c != NULL; c = next) {
 		next = c->next;
 		c->prev = NULL;
 		c->next = NULL;
-		http_check_free(c);
+		http_check_put(c);
 	}
+	for (c = e->idle; c != NULL; c = next) {
+		next = c->next;
+		http_check_destroy(c);
+	}
+	e->idle = NULL;
 	if (e->multi != NULL)
 		curl_multi_cleanup(e->multi);
 	if (e->timer != NULL)
@@ -288,9 +359,8 @@ static void http_check_drain(struct http_check_engine *e)
 		struct http_check *c = (struct http_check *)priv;
 		http_check_judge(c, rc);
 		curl_multi_remove_handle(e->multi, easy);
-		curl_easy_cleanup(easy);
-		c->easy = NULL;
-		event_active(c->done_ev, 0, 0);
+		c->added = false;
+		event_active(&c->done_ev, 0, 0);
 	}
 }
 
@@ -304,7 +374,7 @@ static void http_check_on_done(evutil_socket_t fd, short what, void *arg)
 	memcpy(detail, c->detail, sizeof(detail));
 	http_check_done_fn *done = c->done;
 	void *done_arg = c->arg;
-	http_check_free(c);
+	http_check_put(c);
 	done(done_arg, ok, detail);
 }
 
@@ -323,26 +393,24 @@ int http_check_start(struct http_check_engine *e, const struct probe_target *t,
                      struct http_check **out)
 {
 	const struct config_check *cc = t->check;
-	struct http_check *c = calloc(1, sizeof(*c));
+	struct http_check *c = http_check_get(e);
 	if (c == NULL)
 		return -1;
-	c->e = e;
 	c->done = done;
 	c->arg = arg;
 	c->timeout_ms = cc->timeout_ms;
+	c->ok = false;
+	c->detail[0] = '\0';
+	c->errbuf[0] = '\0'; /* curl writes it only on an error */
 	memcpy(c->expect.expect, cc->expect, sizeof(c->expect.expect));
-	/* An empty body pattern asks for nothing. */
-	if (cc->body != NULL && cc->body[0] != '\0' &&
-	    (c->want = strdup(cc->body)) == NULL)
-		goto fail;
-	c->done_ev = event_new(e->base, -1, 0, http_check_on_done, c);
-	c->easy = curl_easy_init();
-	if (c->done_ev == NULL || c->easy == NULL)
-		goto fail;
 	c->next = e->checks;
 	if (c->next != NULL)
 		c->next->prev = c;
 	e->checks = c;
+	/* An empty body pattern asks for nothing. */
+	if (cc->body != NULL && cc->body[0] != '\0' &&
+	    (c->want = strdup(cc->body)) == NULL)
+		goto fail;
 
 	const char *scheme = cc->type == CHECK_HTTPS ? "https" : "http";
 	char addr[64], name[300], url[2048], line[600];
@@ -386,6 +454,19 @@ int http_check_start(struct http_check_engine *e, const struct probe_target *t,
 	bad |= curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	bad |= curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 	bad |= curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	/* A pooled handle would otherwise resume the TLS session of an
+	 * earlier check: every https check is a full handshake, as a new
+	 * client's would be. */
+	bad |= curl_easy_setopt(h, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+	/* The multi handle's DNS cache keeps every address (an IP literal
+	 * too, and each CONNECT_TO target) for 60 s by default, and curl
+	 * 7.88 walks the whole cache at the end of every transfer to prune
+	 * it (Curl_hostcache_prune from multi_done): with 20,000 members
+	 * that walk was most of the probe thread's time. There is nothing
+	 * to look up anyway, so keep nothing: each entry is dropped once
+	 * its transfer is done, and the cache holds only the transfers in
+	 * flight. */
+	bad |= curl_easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
 	bad |= curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
 	                        (long)CURL_HTTP_VERSION_1_1);
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -408,15 +489,16 @@ int http_check_start(struct http_check_engine *e, const struct probe_target *t,
 	}
 	if (bad != 0 || curl_multi_add_handle(e->multi, h) != CURLM_OK)
 		goto fail;
+	c->added = true;
 	*out = c;
 	return 0;
 fail:
-	http_check_free(c);
+	http_check_put(c);
 	return -1;
 }
 
 void http_check_cancel(struct http_check *c)
 {
 	if (c != NULL)
-		http_check_free(c);
+		http_check_put(c);
 }

@@ -1,6 +1,8 @@
 /* probe.c - the probe thread: runs the readiness round of every adopted
- * target set, schedules each target's checks with jitter, keeps rise/fall
- * state and publishes it as up[] bytes and a locked status table. */
+ * target set, schedules each target's checks with jitter, keeps at most a
+ * bounded number of checks in flight (the rest wait in schedule order),
+ * keeps rise/fall state and publishes it as up[] bytes and a locked status
+ * table. */
 #include "probe.h"
 
 #include <errno.h>
@@ -8,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -31,6 +35,16 @@
 /* The config requires timeout < interval; this floor only keeps a profile
  * that slipped through with interval 0 from spinning the thread. */
 #define PROBER_MIN_INTERVAL_MS 10
+/* Checks in flight at once, by default. Each holds a socket, so the bound
+ * is a quarter of the open-file limit (the rest is the server's: clients,
+ * zone files, the control endpoint). Why at most 4096: that is what the
+ * scale target needs when things go wrong, 20,000 members every 5 s with
+ * half of them hanging until their 2 s timeout is 20,000 / 5 x 0.5 x 2 =
+ * 4,000 checks in flight; healthy members answer in about a millisecond
+ * and keep only a handful in flight. Why at least 16: a tiny limit would
+ * serialise the checks and make every one late. */
+#define PROBER_INFLIGHT_MAX 4096
+#define PROBER_INFLIGHT_MIN 16
 
 const double probe_hist_bounds[PROBE_HIST_N] = {
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
@@ -50,6 +64,10 @@ struct prober_item {
 	struct event *watchdog;
 	int64_t next_ns;  /* CLOCK_MONOTONIC: when the next check is due */
 	int64_t start_ns; /* of the running check */
+	/* Waiting for a free slot: in p->ready_q or p->due_q. */
+	TAILQ_ENTRY(prober_item) qlink;
+	struct prober_queue *queue; /* NULL when not waiting */
+	int64_t due_ns; /* when the waiting check was due; -1: readiness */
 	bool running;
 	bool readiness; /* its result completes the adopt in progress */
 	bool fresh;     /* not yet scheduled (created by this adopt) */
@@ -57,6 +75,8 @@ struct prober_item {
 	struct http_check *hc;
 	struct tcp_check *tc;
 };
+
+TAILQ_HEAD(prober_queue, prober_item);
 
 struct prober {
 	pthread_t thread;
@@ -86,6 +106,15 @@ struct prober {
 	struct prober_item **next_items;
 	uint32_t pending; /* readiness checks still running */
 	bool starting;    /* still starting them: do not finish yet */
+	/* Checks waiting for a slot, oldest first. Readiness checks go first:
+	 * they hold up an adopt (and the main thread), and their number is
+	 * what bounds its wait, not the periodic backlog. */
+	struct prober_queue ready_q;
+	struct prober_queue due_q;
+	uint32_t inflight;    /* checks running */
+	uint32_t nqueued;     /* in both queues */
+	unsigned concurrency; /* most checks in flight; set before start */
+	bool pumping;         /* prober_pump is on the stack */
 };
 
 static int64_t prober_now_ns(void)
@@ -127,6 +156,7 @@ static int64_t prober_interval_ns(const struct prober_item *it)
 static void prober_tick(evutil_socket_t fd, short what, void *arg);
 static void prober_watchdog(evutil_socket_t fd, short what, void *arg);
 static void prober_finish_adopt(struct prober *p);
+static void prober_pump(struct prober *p);
 
 static struct prober_item *prober_item_new(struct prober *p,
                                            struct probe_set *set, uint32_t i)
@@ -152,12 +182,26 @@ static struct prober_item *prober_item_new(struct prober *p,
 	return it;
 }
 
+static void prober_dequeue(struct prober_item *it)
+{
+	struct prober *p = it->p;
+	TAILQ_REMOVE(it->queue, it, qlink);
+	it->queue = NULL;
+	p->nqueued--;
+}
+
+/* Free an item, cancelling its check. The slot it may free is not reused
+ * here: the caller pumps the queue when it is done. */
 static void prober_item_free(struct prober_item *it)
 {
+	if (it->queue != NULL)
+		prober_dequeue(it);
 	if (it->hc != NULL)
 		http_check_cancel(it->hc);
 	if (it->tc != NULL)
 		tcp_check_cancel(it->tc);
+	if (it->running)
+		it->p->inflight--;
 	event_free(it->tick);
 	event_free(it->watchdog);
 	free(it);
@@ -215,6 +259,8 @@ static void prober_record(struct prober_item *it, bool ok, const char *detail)
 	clock_gettime(CLOCK_REALTIME, &wall);
 
 	evtimer_del(it->watchdog);
+	if (it->running)
+		p->inflight--;
 	it->running = false;
 	it->hc = NULL;
 	it->tc = NULL;
@@ -259,6 +305,8 @@ static void prober_record(struct prober_item *it, bool ok, const char *detail)
 		if (--p->pending == 0 && !p->starting)
 			prober_finish_adopt(p);
 	}
+	/* A slot is free: the next waiting check takes it. */
+	prober_pump(p);
 }
 
 static void prober_on_http(void *arg, bool ok, const char *detail)
@@ -287,6 +335,7 @@ static void prober_watchdog(evutil_socket_t fd, short what, void *arg)
 	prober_record(it, false, detail);
 }
 
+/* Start the check of a waiting item, in a free slot. */
 static void prober_check_start(struct prober_item *it)
 {
 	struct prober *p = it->p;
@@ -294,7 +343,15 @@ static void prober_check_start(struct prober_item *it)
 	int rc;
 
 	it->start_ns = prober_now_ns();
+	/* Late is measured where the check starts, so time spent waiting
+	 * for a slot counts. Readiness checks have no schedule to miss. */
+	if (it->due_ns >= 0 && it->start_ns - it->due_ns > PROBER_LATE_NS) {
+		pthread_mutex_lock(&p->lock);
+		p->metrics.late++;
+		pthread_mutex_unlock(&p->lock);
+	}
 	it->running = true;
+	p->inflight++;
 	if (c->type == CHECK_TCP)
 		rc =
 		    tcp_check_start(p->base, it->t, prober_on_tcp, it, &it->tc);
@@ -310,6 +367,38 @@ static void prober_check_start(struct prober_item *it)
 	evtimer_add(it->watchdog, &tv);
 }
 
+/* Queue a check of it (due at due_ns, or -1 for readiness) behind the
+ * others of its kind. The caller pumps. */
+static void prober_enqueue(struct prober_item *it, struct prober_queue *q,
+                           int64_t due_ns)
+{
+	it->due_ns = due_ns;
+	it->queue = q;
+	TAILQ_INSERT_TAIL(q, it, qlink);
+	it->p->nqueued++;
+}
+
+/* Start waiting checks while slots are free, readiness checks first. A
+ * check that cannot start records its failure at once, which calls back
+ * here: the flag turns that into one more turn of this loop instead of a
+ * recursion as deep as the queue. */
+static void prober_pump(struct prober *p)
+{
+	if (p->pumping)
+		return;
+	p->pumping = true;
+	while (p->inflight < p->concurrency) {
+		struct prober_item *it = TAILQ_FIRST(&p->ready_q);
+		if (it == NULL)
+			it = TAILQ_FIRST(&p->due_q);
+		if (it == NULL)
+			break;
+		prober_dequeue(it);
+		prober_check_start(it);
+	}
+	p->pumping = false;
+}
+
 /* A target's check is due. The schedule advances from the due time, not
  * from when the check ran, so checks never drift. */
 static void prober_tick(evutil_socket_t fd, short what, void *arg)
@@ -322,14 +411,12 @@ static void prober_tick(evutil_socket_t fd, short what, void *arg)
 	int64_t interval = prober_interval_ns(it);
 
 	/* The same target is never checked twice at once: a check still
-	 * running (only possible past its timeout) takes this turn. */
-	if (!it->running) {
-		if (now - it->next_ns > PROBER_LATE_NS) {
-			pthread_mutex_lock(&p->lock);
-			p->metrics.late++;
-			pthread_mutex_unlock(&p->lock);
-		}
-		prober_check_start(it);
+	 * running (only possible past its timeout) or still waiting for a
+	 * slot (a prober a whole interval behind) takes this turn; the
+	 * waiting one keeps its older due time and counts as late. */
+	if (!it->running && it->queue == NULL) {
+		prober_enqueue(it, &p->due_q, it->next_ns);
+		prober_pump(p);
 	}
 	it->next_ns += interval;
 	/* Fell a whole interval behind (a stalled machine): resume the
@@ -407,6 +494,8 @@ static void prober_finish_adopt(struct prober *p)
 	p->next_set = NULL;
 	p->next_items = NULL;
 	prober_adopt_done(p, 0);
+	/* Dropped targets may have freed slots. */
+	prober_pump(p);
 }
 
 /* Match the offered set against the current one by key and start one
@@ -456,12 +545,15 @@ static void prober_begin_adopt(struct prober *p, struct probe_set *set)
 	for (uint32_t i = 0; i < set->n; i++)
 		if (items[i]->readiness)
 			p->pending++;
-	/* A check that fails to start records at once; finishing must wait
-	 * until every check is started. */
+	/* At most p->concurrency checks run at once; the rest wait, so the
+	 * round takes ceil(new / concurrency) times the longest timeout at
+	 * worst. A check that fails to start records at once; finishing must
+	 * wait until every check is queued. */
 	p->starting = true;
 	for (uint32_t i = 0; i < set->n; i++)
 		if (items[i]->readiness)
-			prober_check_start(items[i]);
+			prober_enqueue(items[i], &p->ready_q, -1);
+	prober_pump(p);
 	p->starting = false;
 	if (p->pending == 0)
 		prober_finish_adopt(p);
@@ -507,7 +599,8 @@ static void *prober_main(void *arg)
 	event_base_loop(p->base, EVLOOP_NO_EXIT_ON_EMPTY);
 
 	/* Tear down here, on the thread that owns curl and the events:
-	 * running checks are cancelled with their items. */
+	 * running checks are cancelled with their items, never run to the
+	 * end, and nothing waiting is started (no pump from here on). */
 	if (p->next_items != NULL) {
 		for (uint32_t i = 0; i < p->next_set->n; i++)
 			if (p->next_items[i]->fresh)
@@ -549,6 +642,8 @@ struct prober *prober_new(void)
 		free(p);
 		return NULL;
 	}
+	TAILQ_INIT(&p->ready_q);
+	TAILQ_INIT(&p->due_q);
 	p->base = event_base_new();
 	if (p->base != NULL) {
 		p->wake = event_new(p->base, -1, 0, prober_on_wake, p);
@@ -567,10 +662,38 @@ struct prober *prober_new(void)
 	return p;
 }
 
+/* The default bound on checks in flight (see PROBER_INFLIGHT_MAX). */
+static unsigned prober_default_concurrency(void)
+{
+	struct rlimit rl;
+	rlim_t n = PROBER_INFLIGHT_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 4 < n)
+		n = rl.rlim_cur / 4;
+	if (n < PROBER_INFLIGHT_MIN)
+		n = PROBER_INFLIGHT_MIN;
+	return (unsigned)n;
+}
+
+void prober_set_concurrency(struct prober *p, unsigned n)
+{
+	if (!p->started)
+		p->concurrency = n;
+}
+
+unsigned prober_concurrency(const struct prober *p)
+{
+	return p->concurrency;
+}
+
 int prober_start(struct prober *p)
 {
 	if (p->started)
 		return -EALREADY;
+	/* Read the limit now rather than in prober_new: start-up may raise
+	 * it in between. */
+	if (p->concurrency == 0)
+		p->concurrency = prober_default_concurrency();
 	int rc = pthread_create(&p->thread, NULL, prober_main, p);
 	if (rc != 0)
 		return -rc;

@@ -65,16 +65,28 @@ void prober_global_cleanup(void);
  * called by main before any thread exists. NULL on failure. */
 struct prober *prober_new(void);
 
+/* The most checks in flight at once (each holds a socket); the others wait
+ * for a slot in the order they fell due. 0, the default, means a quarter of
+ * the open-file limit (RLIMIT_NOFILE when prober_start runs), at most 4096
+ * and at least 16. Before prober_start (ignored after); main thread. */
+void prober_set_concurrency(struct prober *p, unsigned n);
+/* The bound in force (0 before prober_start with no explicit value). */
+unsigned prober_concurrency(const struct prober *p);
+
 /* Start the thread. Returns 0 or -errno. */
 int prober_start(struct prober *p);
 
 /* Hand the probe thread the target set of a new snapshot, at start and at
  * every reload, before the snapshot is published. Targets whose key was in
  * the previous set keep their state (and status); new targets get one check
- * each right away (all in parallel, bounded by the longest timeout plus a
- * margin) and their first result sets their state, so the snapshot's first
- * answers are already right. Blocks the caller until up[] is filled. After
- * it returns, the probe thread no longer touches the previous set, so that
+ * each right away and their first result sets their state, so the
+ * snapshot's first answers are already right. These readiness checks run
+ * at most prober_concurrency() at once, ahead of any periodic check
+ * waiting for a slot, so the round is bounded by the longest timeout (plus
+ * a 0.5 s margin) per prober_concurrency() new targets: ceil(new / N) x
+ * (timeout + 0.5 s) at worst, one timeout when new <= N, and much less
+ * when members answer. Blocks the caller until up[] is filled. After it
+ * returns, the probe thread no longer touches the previous set, so that
  * set may be freed with its snapshot. Main thread only. Returns 0 or -1. */
 int prober_adopt(struct prober *p, struct probe_set *set);
 
@@ -90,7 +102,9 @@ struct probe_metrics {
 	uint64_t hist[PROBE_HIST_N + 1]; /* last bucket: +Inf */
 	double sum_seconds;
 	uint64_t count;
-	uint64_t late;		/* checks started > 1 s after their time */
+	/* Checks started > 1 s after their scheduled time, including time
+	 * spent waiting for a slot (readiness checks have no schedule). */
+	uint64_t late;
 };
 void prober_metrics(struct prober *p, struct probe_metrics *out);
 
@@ -110,7 +124,9 @@ struct probe_event {
  * Any thread (takes the prober's lock briefly). */
 size_t prober_events(struct prober *p, struct probe_event *out, size_t max);
 
-/* Stop and join the thread, free everything. NULL is ignored. */
+/* Stop and join the thread, free everything. Checks in flight are
+ * cancelled, not waited for, and waiting ones never start: it returns in
+ * well under a second however many there are. NULL is ignored. */
 void prober_free(struct prober *p);
 
 #endif

@@ -20,7 +20,8 @@ Environment: BENCH_SCALE_NAMES (1000000), BENCH_SCALE_RECORDS (10000),
 BENCH_SCALE_MEMBERS (20000), BENCH_SCALE_PROBE_TIME (30 s),
 BENCH_SCALE_HUP_TIME (20 s of load around the SIGHUP), BENCH_SCALE_PARTS
 ("zone,probe": which parts to run; "probe" alone needs neither Knot nor
-NSD and takes about a minute), BENCH_PORT_BASE
+NSD and takes about a minute), BENCH_SCALE_CHECK_TYPE (http; tcp measures
+the prober without libcurl), BENCH_PORT_BASE
 (5310; this uses +40..+44), BENCH_SCALE_HC_PORT (18053), BUILD.
 Every wait is bounded; results in build/bench/scale.md and scale.json.
 """
@@ -48,6 +49,7 @@ HUP_TIME = float(os.environ.get("BENCH_SCALE_HUP_TIME", 20))
 PORT = int(os.environ.get("BENCH_PORT_BASE", 5310)) + 40
 HC_PORT = int(os.environ.get("BENCH_SCALE_HC_PORT", 18053))
 PARTS = os.environ.get("BENCH_SCALE_PARTS", "zone,probe").split(",")
+CHECK_TYPE = os.environ.get("BENCH_SCALE_CHECK_TYPE", "http")
 ZONE = "scale.example"
 LOAD_TIMEOUT = 300  # a 1M-name zone loads in seconds; this is the bound
 started = []
@@ -377,6 +379,12 @@ def probes(work, res):
                     str(RECORDS), str(MEMBERS), str(HC_PORT), str(PORT + 3),
                     str(ctl)], check=True, timeout=300)
     ini = os.path.join(d, "dnsd.ini")
+    if CHECK_TYPE != "http":
+        with open(ini) as f:
+            text = f.read()
+        with open(ini, "w") as f:
+            f.write(text.replace("type = http\n",
+                                 "type = %s\n" % CHECK_TYPE, 1))
     wall, peak, rc, out = timed_child([os.path.join(BUILD, "dnsd"), "-t",
                                        "-c", ini], LOAD_TIMEOUT)
     if rc != 0:
@@ -392,6 +400,7 @@ def probes(work, res):
     p, t = start_and_wait([os.path.join(BUILD, "dnsd"), "-c", ini],
                           PORT + 3, "n1.lb.scale", dlog)
     r = res["probe"] = {"records": RECORDS, "members": MEMBERS,
+                        "check_type": CHECK_TYPE,
                         "check_s": wall, "start_to_answer_s": t,
                         "readiness_s": readiness(dlog)}
     r["rss_kib"], r["hwm_kib"], _ = mem(p.pid)
@@ -430,11 +439,12 @@ def probes(work, res):
         r["stop_s"] = time.monotonic() - t_term
     except subprocess.TimeoutExpired:
         r["stop_s"] = None
-    log("probe: %d members, %.0f checks/s (target %.0f), %.2f%% on time, "
+    log("probe: %d members (%s), %.0f checks/s (target %.0f), %.2f%% on time, "
         "dnsd CPU %.0f%% (%.1f us per check, %.1f of it user), %d up, "
         "readiness round %s s, ready after %.1f s, stopped after %s s" %
-        (MEMBERS, r["rate"], r["target_rate"], 100 * r["on_time"],
-         100 * r["cpu_share"], 1e6 * r["cpu_s"] / checks if checks else 0,
+        (MEMBERS, CHECK_TYPE, r["rate"], r["target_rate"],
+         100 * r["on_time"], 100 * r["cpu_share"],
+         1e6 * r["cpu_s"] / checks if checks else 0,
          1e6 * r["cpu_user_s"] / checks if checks else 0,
          up, "%.2f" % r["readiness_s"] if r["readiness_s"] else "?", t,
          "%.2f" % r["stop_s"] if r["stop_s"] is not None else "> 30"))
@@ -482,7 +492,7 @@ def report(res):
             P("Probe thread: %s." % r["error"])
         else:
             P("Probe thread: %s load-balanced names, %s members checked "
-              "over HTTP every 5 s: %.0f checks/s achieved (target %.0f), "
+              "over %s every 5 s: %.0f checks/s achieved (target %.0f), "
               "%.2f%% started on time (dnsd_probe_late_total: over 1 s "
               "late), mean check %.2f ms, %d members up; dnsd CPU %.0f%% "
               "of one core (%.1f us per check, %.1f of it in user space); "
@@ -491,7 +501,7 @@ def report(res):
               "which the readiness round %s s; stopped %s s after "
               "SIGTERM; RSS %d MiB." %
               ("{:,}".format(r["records"]), "{:,}".format(r["members"]),
-               r["rate"], r["target_rate"], 100 * r["on_time"],
+               r["check_type"].upper(), r["rate"], r["target_rate"], 100 * r["on_time"],
                r["mean_check_ms"] or 0, r["members_up"],
                100 * r["cpu_share"],
                1e6 * r["cpu_s"] / r["checks"] if r["checks"] else 0,

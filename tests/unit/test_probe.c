@@ -1,6 +1,7 @@
 /* test_probe.c - the real prober against fake backends (child processes
  * on loopback): readiness, rise/fall timeliness, http/https/tcp checks,
- * state carried across adopts. Every wait is bounded. */
+ * state carried across adopts, the bound on checks in flight. Every wait
+ * is bounded. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -28,7 +29,8 @@
 
 #include "probe.h"
 
-#define MAXT 8
+/* Targets of one set: 200 for the concurrency tests, a few elsewhere. */
+#define MAXT 200
 
 /* Every duration below is multiplied by this: 1, or 10 under valgrind
  * (make valgrind), which slows curl's first transfer past 100 ms. */
@@ -410,7 +412,20 @@ static void test_lifecycle(void **unused)
 	assert_int_equal(prober_adopt(p, &s.set), -1);
 	prober_free(p);
 
+	/* an explicit bound holds; before start nothing is decided */
+	p = prober_new();
+	assert_non_null(p);
+	assert_int_equal(prober_concurrency(p), 0);
+	prober_set_concurrency(p, 3);
+	assert_int_equal(prober_start(p), 0);
+	assert_int_equal(prober_concurrency(p), 3);
+	prober_set_concurrency(p, 5); /* too late: ignored */
+	assert_int_equal(prober_concurrency(p), 3);
+	prober_free(p);
+
 	p = prober_up();
+	/* the default: a quarter of the open-file limit, 16 to 4096 */
+	assert_in_range(prober_concurrency(p), 16, 4096);
 	assert_true(adopt(p, &s) <
 	            1000 * scale); /* empty set: nothing to wait for */
 	struct probe_status st;
@@ -990,6 +1005,179 @@ static void test_free_in_flight(void **unused)
 	backend_stop(&a);
 }
 
+/* The concurrency tests: 200 targets over four listeners of one backend
+ * (127.0.0.21-24), with a small bound on checks in flight. */
+#define MANY       200
+#define MANY_CAP   8
+#define MANY_ROUND ((MANY + MANY_CAP - 1) / MANY_CAP) /* waves of checks */
+
+static struct prober *prober_up_capped(unsigned cap)
+{
+	struct prober *p = prober_new();
+	assert_non_null(p);
+	running_prober = p;
+	prober_set_concurrency(p, cap);
+	assert_int_equal(prober_start(p), 0);
+	assert_int_equal(prober_concurrency(p), cap);
+	return p;
+}
+
+/* n targets spread over the backend's listeners; the interval differs by
+ * a millisecond from one to the next, so that every key is distinct. */
+static void many_targets(struct tset *s, const struct backend *b, unsigned n,
+                         unsigned interval, unsigned timeout)
+{
+	tset_init(s);
+	for (unsigned i = 0; i < n; i++) {
+		char ip[64];
+		uint16_t port;
+		split_addr(b->addr[i % (unsigned)b->n], ip, sizeof(ip), &port);
+		check_init(&s->checks[i], CHECK_HTTP, port, interval + i,
+		           timeout, 2, 2);
+		tset_add(s, ip, "many");
+	}
+}
+
+static void many_backend(struct backend *b, const char *const *opts)
+{
+	const char *l[] = {"127.0.0.21:0", "127.0.0.22:0", "127.0.0.23:0",
+	                   "127.0.0.24:0"};
+	backend_start(b, l, 4, opts);
+}
+
+/* A set far larger than the bound: the readiness round runs in waves of
+ * at most MANY_CAP checks and still finishes quickly against answering
+ * members, and then every periodic check starts on time. */
+static void test_concurrency(void **unused)
+{
+	(void)unused;
+	struct backend a;
+	many_backend(&a, NULL);
+	static struct tset s;
+	/* 200 targets every second: 200 checks/s through 8 slots. */
+	many_targets(&s, &a, MANY, 1000 * scale, FAST_TIMEOUT);
+
+	struct prober *p = prober_up_capped(MANY_CAP);
+	int64_t ms = adopt(p, &s);
+	print_message("readiness round of %d through %d slots: %lld ms\n", MANY,
+	              MANY_CAP, (long long)ms);
+	/* The documented bound, ceil(new / N) x (timeout + 0.5 s)... */
+	assert_true(ms <= MANY_ROUND * (FAST_TIMEOUT + 500) + 1000 * scale);
+	/* ...and what answering members actually take: about one timeout. */
+	assert_true(ms <= READY_MS(FAST_TIMEOUT));
+	for (uint32_t i = 0; i < s.set.n; i++)
+		assert_true(probe_set_up(&s.set, i));
+
+	struct probe_metrics m0, m1;
+	prober_metrics(p, &m0);
+	/* one check each (and perhaps a first periodic one already) */
+	assert_in_range(m0.count, MANY, MANY + MANY_CAP);
+	assert_int_equal(m0.late, 0);
+	sleep_ms(3000 * scale);
+	prober_metrics(p, &m1);
+	uint64_t checks = m1.count - m0.count;
+	print_message("%llu checks in 3 s, %llu late\n",
+	              (unsigned long long)checks,
+	              (unsigned long long)(m1.late - m0.late));
+	/* 3 intervals: about 3 checks per target, every one on time. */
+	assert_true(checks >= 2 * MANY && checks <= 4 * MANY);
+	assert_int_equal(m1.late, 0);
+	for (uint32_t i = 0; i < s.set.n; i++)
+		assert_true(probe_set_up(&s.set, i));
+	prober_down(p);
+	backend_stop(&a);
+}
+
+/* Members that never answer: each wave of the readiness round lasts one
+ * timeout, so the round takes ceil(new / N) timeouts, no fewer (the bound
+ * holds) and not many more (the waves follow each other at once). */
+static void test_concurrency_hanging(void **unused)
+{
+	(void)unused;
+	struct backend a;
+	char delay[32];
+	snprintf(delay, sizeof(delay), "%u", 20 * FAST_TIMEOUT);
+	const char *oa[] = {"-d", delay, NULL};
+	many_backend(&a, oa);
+	static struct tset s;
+	unsigned n = 5 * MANY_CAP;
+	many_targets(&s, &a, n, 60000, FAST_TIMEOUT);
+
+	struct prober *p = prober_up_capped(MANY_CAP);
+	int64_t ms = adopt(p, &s);
+	unsigned waves = n / MANY_CAP;
+	print_message("readiness round of %u hanging members through %d "
+	              "slots: %lld ms (%u waves of %u ms)\n",
+	              n, MANY_CAP, (long long)ms, waves, FAST_TIMEOUT);
+	assert_true(ms >= (int64_t)(waves * FAST_TIMEOUT * 9 / 10));
+	assert_true(ms <= (int64_t)(waves * (FAST_TIMEOUT + 500)));
+	char timeout_detail[64];
+	snprintf(timeout_detail, sizeof(timeout_detail), "timeout after %u ms",
+	         FAST_TIMEOUT);
+	for (uint32_t i = 0; i < s.set.n; i++) {
+		assert_false(probe_set_up(&s.set, i));
+		assert_detail(p, i, false, timeout_detail);
+	}
+	prober_down(p);
+	backend_stop(&a);
+}
+
+/* One slot, 20 members that hang until their 100 ms timeout, each due
+ * every second: 20 checks/s wanted, 10/s possible. Checks wait for the
+ * slot longer and longer, and those waiting over a second count as late:
+ * the metric sees an overloaded prober. */
+static void test_late_when_saturated(void **unused)
+{
+	(void)unused;
+	struct backend a;
+	char delay[32];
+	snprintf(delay, sizeof(delay), "%u", 20 * FAST_TIMEOUT);
+	const char *oa[] = {"-d", delay, NULL};
+	many_backend(&a, oa);
+	static struct tset s;
+	many_targets(&s, &a, 20, 1000 * scale, FAST_TIMEOUT);
+	struct prober *p = prober_up_capped(1);
+	int64_t ms = adopt(p, &s);
+	assert_true(ms >= 20 * FAST_TIMEOUT * 9 / 10); /* one at a time */
+	struct probe_metrics m;
+	prober_metrics(p, &m);
+	assert_int_equal(m.late, 0);
+	sleep_ms(4000 * scale);
+	prober_metrics(p, &m);
+	print_message("one slot, 20 hanging members: %llu checks, %llu late\n",
+	              (unsigned long long)m.count, (unsigned long long)m.late);
+	assert_true(m.late > 0);
+	prober_down(p);
+	backend_stop(&a);
+}
+
+/* prober_free with every slot holding a hanging check and the rest of a
+ * large set waiting for one: nothing runs to completion, it returns at
+ * once. */
+static void test_free_saturated(void **unused)
+{
+	(void)unused;
+	struct backend a;
+	many_backend(&a, NULL);
+	static struct tset s;
+	/* Every 400 ms with a 5 s timeout: once the backend hangs, 8 checks
+	 * hold the slots and the other 192 targets queue up behind them. */
+	many_targets(&s, &a, MANY, 400 * scale, 5000 * scale);
+	struct prober *p = prober_up_capped(MANY_CAP);
+	adopt(p, &s);
+	for (int i = 0; i < a.n; i++)
+		control(a.addr[i], "delay=60000");
+	sleep_ms(1000 * scale); /* two intervals: every target is due */
+	int64_t t0 = now_ms();
+	prober_down(p);
+	int64_t ms = now_ms() - t0;
+	print_message("prober_free, %d slots hanging, the rest waiting: "
+	              "%lld ms\n",
+	              MANY_CAP, (long long)ms);
+	assert_true(ms < 1000 * scale);
+	backend_stop(&a);
+}
+
 int main(void)
 {
 	const char *env = getenv("FAKE_BACKEND");
@@ -1038,6 +1226,10 @@ int main(void)
 	    cmocka_unit_test_teardown(test_ipv6, teardown),
 	    cmocka_unit_test_teardown(test_https, teardown),
 	    cmocka_unit_test_teardown(test_free_in_flight, teardown),
+	    cmocka_unit_test_teardown(test_concurrency, teardown),
+	    cmocka_unit_test_teardown(test_concurrency_hanging, teardown),
+	    cmocka_unit_test_teardown(test_late_when_saturated, teardown),
+	    cmocka_unit_test_teardown(test_free_saturated, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();
