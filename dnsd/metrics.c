@@ -1,6 +1,7 @@
 /* metrics.c - renders the Prometheus text format from summed per-thread
  * counters, reload outcomes and probe results. */
 #include "metrics.h"
+#include "outbuf.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -34,47 +35,30 @@ int metrics_escape_label(struct evbuffer *out, const char *s)
 	return evbuffer_add(out, run, (size_t)(s - run));
 }
 
-/* The render state: one error flag instead of a check per line. */
-struct metrics_out {
-	struct evbuffer *buf;
-	int rc;
-};
 
-static void metrics_printf(struct metrics_out *m, const char *fmt, ...)
-    DNSD_PRINTF(2, 3);
-
-static void metrics_printf(struct metrics_out *m, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (m->rc == 0 && evbuffer_add_vprintf(m->buf, fmt, ap) < 0)
-		m->rc = -1;
-	va_end(ap);
-}
-
-static void metrics_label(struct metrics_out *m, const char *s)
+static void metrics_label(struct outbuf *m, const char *s)
 {
 	if (m->rc == 0 && metrics_escape_label(m->buf, s) != 0)
 		m->rc = -1;
 }
 
-static void metrics_head(struct metrics_out *m, const char *name,
+static void metrics_head(struct outbuf *m, const char *name,
                          const char *type, const char *help)
 {
-	metrics_printf(m, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+	outbuf_printf(m, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
 	               type);
 }
 
 /* A double as Prometheus reads it: the shortest text that reads back as
  * the same value (0.005, not 0.0050000000000000001), +Inf, NaN. */
-static void metrics_double(struct metrics_out *m, double v)
+static void metrics_double(struct outbuf *m, double v)
 {
 	if (isinf(v)) {
-		metrics_printf(m, "%s", v > 0 ? "+Inf" : "-Inf");
+		outbuf_printf(m, "%s", v > 0 ? "+Inf" : "-Inf");
 		return;
 	}
 	if (isnan(v)) {
-		metrics_printf(m, "NaN");
+		outbuf_printf(m, "NaN");
 		return;
 	}
 	char buf[40];
@@ -83,7 +67,7 @@ static void metrics_double(struct metrics_out *m, double v)
 		if (strtod(buf, NULL) == v)
 			break;
 	}
-	metrics_printf(m, "%s", buf);
+	outbuf_printf(m, "%s", buf);
 }
 
 /* Every counter summed over the threads. Relaxed loads: each counter has
@@ -119,7 +103,7 @@ static void metrics_sum(const struct metrics_input *in, unsigned npairs,
 	}
 }
 
-static void metrics_queries(struct metrics_out *m,
+static void metrics_queries(struct outbuf *m,
                             const struct metrics_totals *t)
 {
 	static const char *const proto[STATS_PROTO_N] = {"udp", "tcp"};
@@ -127,14 +111,14 @@ static void metrics_queries(struct metrics_out *m,
 	             "Queries received, by transport and query type.");
 	for (int p = 0; p < STATS_PROTO_N; p++)
 		for (int q = 0; q < STATS_QT_N; q++)
-			metrics_printf(m,
+			outbuf_printf(m,
 			               "dnsd_queries_total{proto=\"%s\","
 			               "qtype=\"%s\"} %" PRIu64 "\n",
 			               proto[p], stats_qtype_name(q),
 			               t->queries[p][q]);
 }
 
-static void metrics_responses(struct metrics_out *m,
+static void metrics_responses(struct outbuf *m,
                               const struct metrics_totals *t)
 {
 	metrics_head(m, "dnsd_responses_total", "counter",
@@ -145,25 +129,25 @@ static void metrics_responses(struct metrics_out *m,
 		 * from the first scrape); exotic ones only once used. */
 		if (v == 0 && r > 5 && r != 16)
 			continue;
-		metrics_printf(
+		outbuf_printf(
 		    m, "dnsd_responses_total{rcode=\"%s\"} %" PRIu64 "\n",
 		    stats_rcode_name(r), v);
 	}
 	metrics_head(m, "dnsd_responses_truncated_total", "counter",
 	             "UDP responses sent with TC=1.");
-	metrics_printf(m, "dnsd_responses_truncated_total %" PRIu64 "\n",
+	outbuf_printf(m, "dnsd_responses_truncated_total %" PRIu64 "\n",
 	               t->truncated);
 	metrics_head(m, "dnsd_queries_dropped_total", "counter",
 	             "Packets dropped unanswered (too short, or QR=1).");
-	metrics_printf(m, "dnsd_queries_dropped_total %" PRIu64 "\n",
+	outbuf_printf(m, "dnsd_queries_dropped_total %" PRIu64 "\n",
 	               t->dropped);
 	metrics_head(m, "dnsd_rrl_limited_total", "counter",
 	             "Responses dropped or slipped by response rate limiting.");
-	metrics_printf(m, "dnsd_rrl_limited_total %" PRIu64 "\n",
+	outbuf_printf(m, "dnsd_rrl_limited_total %" PRIu64 "\n",
 	               t->rrl_limited);
 }
 
-static void metrics_answers(struct metrics_out *m,
+static void metrics_answers(struct outbuf *m,
                             const struct metrics_totals *t, unsigned npairs,
                             unsigned nrecs)
 {
@@ -175,11 +159,11 @@ static void metrics_answers(struct metrics_out *m,
 			continue; /* the overflow slot, only when used */
 		const char *rec, *cl;
 		stats_pair_names(slot, &rec, &cl);
-		metrics_printf(m, "dnsd_answers_total{record=\"");
+		outbuf_printf(m, "dnsd_answers_total{record=\"");
 		metrics_label(m, rec);
-		metrics_printf(m, "\",cluster=\"");
+		outbuf_printf(m, "\",cluster=\"");
 		metrics_label(m, cl);
-		metrics_printf(m, "\"} %" PRIu64 "\n", v);
+		outbuf_printf(m, "\"} %" PRIu64 "\n", v);
 	}
 	static const char *const reason[STATS_DEG_N] = {
 	    [STATS_DEG_ALL_DOWN] = "all_down",
@@ -193,27 +177,27 @@ static void metrics_answers(struct metrics_out *m,
 			uint64_t v = t->degraded[slot][d];
 			if (slot == 0 && v == 0)
 				continue;
-			metrics_printf(m,
+			outbuf_printf(m,
 			               "dnsd_degraded_answers_total{record=\"");
 			metrics_label(m, stats_record_name(slot));
-			metrics_printf(m, "\",reason=\"%s\"} %" PRIu64 "\n",
+			outbuf_printf(m, "\",reason=\"%s\"} %" PRIu64 "\n",
 			               reason[d], v);
 		}
 	}
 }
 
-static void metrics_members(struct metrics_out *m,
+static void metrics_members(struct outbuf *m,
                             const struct metrics_input *in)
 {
 	metrics_head(m, "dnsd_member_up", "gauge",
 	             "1 when the member counts as healthy, else 0.");
 	for (size_t i = 0; i < in->nmembers; i++) {
 		const struct metrics_member *mm = &in->members[i];
-		metrics_printf(m, "dnsd_member_up{cluster=\"");
+		outbuf_printf(m, "dnsd_member_up{cluster=\"");
 		metrics_label(m, mm->cluster);
-		metrics_printf(m, "\",address=\"");
+		outbuf_printf(m, "\",address=\"");
 		metrics_label(m, mm->address);
-		metrics_printf(m, "\"} %d\n", mm->up ? 1 : 0);
+		outbuf_printf(m, "\"} %d\n", mm->up ? 1 : 0);
 	}
 	metrics_head(m, "dnsd_probe_failures_total", "counter",
 	             "Failed health checks of the member.");
@@ -221,15 +205,15 @@ static void metrics_members(struct metrics_out *m,
 		const struct metrics_member *mm = &in->members[i];
 		if (!mm->checked)
 			continue;
-		metrics_printf(m, "dnsd_probe_failures_total{cluster=\"");
+		outbuf_printf(m, "dnsd_probe_failures_total{cluster=\"");
 		metrics_label(m, mm->cluster);
-		metrics_printf(m, "\",address=\"");
+		outbuf_printf(m, "\",address=\"");
 		metrics_label(m, mm->address);
-		metrics_printf(m, "\"} %" PRIu64 "\n", mm->failures);
+		outbuf_printf(m, "\"} %" PRIu64 "\n", mm->failures);
 	}
 }
 
-static void metrics_probes(struct metrics_out *m,
+static void metrics_probes(struct outbuf *m,
                            const struct metrics_input *in)
 {
 	static const struct probe_metrics none;
@@ -237,29 +221,29 @@ static void metrics_probes(struct metrics_out *m,
 	metrics_head(m, "dnsd_probe_duration_seconds", "histogram",
 	             "Duration of health checks.");
 	for (int b = 0; b < PROBE_HIST_N; b++) {
-		metrics_printf(m, "dnsd_probe_duration_seconds_bucket{le=\"");
+		outbuf_printf(m, "dnsd_probe_duration_seconds_bucket{le=\"");
 		metrics_double(m, probe_hist_bounds[b]);
-		metrics_printf(m, "\"} %" PRIu64 "\n", pm->hist[b]);
+		outbuf_printf(m, "\"} %" PRIu64 "\n", pm->hist[b]);
 	}
-	metrics_printf(
+	outbuf_printf(
 	    m, "dnsd_probe_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n",
 	    pm->hist[PROBE_HIST_N]);
-	metrics_printf(m, "dnsd_probe_duration_seconds_sum ");
+	outbuf_printf(m, "dnsd_probe_duration_seconds_sum ");
 	metrics_double(m, pm->sum_seconds);
-	metrics_printf(m, "\ndnsd_probe_duration_seconds_count %" PRIu64 "\n",
+	outbuf_printf(m, "\ndnsd_probe_duration_seconds_count %" PRIu64 "\n",
 	               pm->count);
 	metrics_head(m, "dnsd_probe_late_total", "counter",
 	             "Checks started more than 1 s after their time (an "
 	             "overloaded probe thread).");
-	metrics_printf(m, "dnsd_probe_late_total %" PRIu64 "\n", pm->late);
+	outbuf_printf(m, "dnsd_probe_late_total %" PRIu64 "\n", pm->late);
 }
 
-static void metrics_reloads(struct metrics_out *m,
+static void metrics_reloads(struct outbuf *m,
                             const struct metrics_input *in)
 {
 	metrics_head(m, "dnsd_config_reloads_total", "counter",
 	             "Configuration reloads, by result.");
-	metrics_printf(
+	outbuf_printf(
 	    m,
 	    "dnsd_config_reloads_total{result=\"success\"} %" PRIu64 "\n"
 	    "dnsd_config_reloads_total{result=\"failure\"} %" PRIu64 "\n",
@@ -268,7 +252,7 @@ static void metrics_reloads(struct metrics_out *m,
 	             "gauge",
 	             "Unix time of the last configuration load that succeeded "
 	             "(start or reload).");
-	metrics_printf(m,
+	outbuf_printf(m,
 	               "dnsd_config_last_reload_success_timestamp_seconds "
 	               "%" PRId64 "\n",
 	               in->last_reload_ok);
@@ -276,7 +260,7 @@ static void metrics_reloads(struct metrics_out *m,
 
 int metrics_render(const struct metrics_input *in, struct evbuffer *out)
 {
-	struct metrics_out m = {.buf = out, .rc = 0};
+	struct outbuf m = {.buf = out, .rc = 0};
 	/* Heap, not stack: the pair counters alone are 32 KiB. */
 	struct metrics_totals *t = calloc(1, sizeof(*t));
 	if (t == NULL)

@@ -1,6 +1,7 @@
 /* status_json.c - writes the /status JSON document from a snapshot and the
  * probe status table. */
 #include "status_json.h"
+#include "outbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -55,31 +56,14 @@ void status_json_time(time_t t, char *buf, size_t len)
 		snprintf(buf, len, "1970-01-01T00:00:00Z");
 }
 
-/* One error flag for the whole document instead of a check per call. */
-struct status_out {
-	struct evbuffer *buf;
-	int rc;
-};
 
-static void status_printf(struct status_out *o, const char *fmt, ...)
-    DNSD_PRINTF(2, 3);
-
-static void status_printf(struct status_out *o, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (o->rc == 0 && evbuffer_add_vprintf(o->buf, fmt, ap) < 0)
-		o->rc = -1;
-	va_end(ap);
-}
-
-static void status_str(struct status_out *o, const char *s)
+static void status_str(struct outbuf *o, const char *s)
 {
 	if (o->rc == 0 && status_json_string(o->buf, s) != 0)
 		o->rc = -1;
 }
 
-static void status_time(struct status_out *o, time_t t)
+static void status_time(struct outbuf *o, time_t t)
 {
 	char ts[32];
 	status_json_time(t, ts, sizeof(ts));
@@ -112,29 +96,29 @@ static const char *status_all_down_name(enum lb_all_down a)
 	return "serve";
 }
 
-static void status_records(struct status_out *o, const struct snapshot *s)
+static void status_records(struct outbuf *o, const struct snapshot *s)
 {
-	status_printf(o, "\"records\": [");
+	outbuf_printf(o, "\"records\": [");
 	for (size_t i = 0; i < s->nrecords; i++) {
 		const struct lb_record *r = &s->records[i];
-		status_printf(o, "%s\n  {\"name\": ", i ? "," : "");
+		outbuf_printf(o, "%s\n  {\"name\": ", i ? "," : "");
 		status_str(o, r->name);
-		status_printf(o,
+		outbuf_printf(o,
 		              ", \"policy\": \"%s\", \"ttl\": %u, "
 		              "\"answers\": %u, \"all_down\": \"%s\", "
 		              "\"clusters\": [",
 		              status_policy_name(r->policy), (unsigned)r->ttl,
 		              r->answers, status_all_down_name(r->all_down));
 		for (uint32_t j = 0; j < r->nclusters; j++) {
-			status_printf(o, "%s", j ? ", " : "");
+			outbuf_printf(o, "%s", j ? ", " : "");
 			status_str(o, r->clusters[j]->name);
 		}
-		status_printf(o, "]}");
+		outbuf_printf(o, "]}");
 	}
-	status_printf(o, "]");
+	outbuf_printf(o, "]");
 }
 
-static void status_member(struct status_out *o, const struct status_input *in,
+static void status_member(struct outbuf *o, const struct status_input *in,
                           const struct lb_member *m)
 {
 	const struct snapshot *s = in->snap;
@@ -144,50 +128,50 @@ static void status_member(struct status_out *o, const struct status_input *in,
 		st = &in->status[m->target];
 		up = probe_set_up(&s->probes, m->target);
 	}
-	status_printf(o, "\n    {\"address\": ");
+	outbuf_printf(o, "\n    {\"address\": ");
 	status_str(o, m->text);
-	status_printf(o, ", \"weight\": %u, \"state\": \"%s\", \"since\": ",
+	outbuf_printf(o, ", \"weight\": %u, \"state\": \"%s\", \"since\": ",
 	              (unsigned)m->weight, up ? "up" : "down");
 	status_time(o, st != NULL && st->since.tv_sec != 0 ? st->since.tv_sec
 	                                                   : in->started);
 	if (st == NULL || !st->checked) {
-		status_printf(o, ", \"last_check\": null");
+		outbuf_printf(o, ", \"last_check\": null");
 	} else {
-		status_printf(o, ", \"last_check\": {\"ok\": %s, \"detail\": ",
+		outbuf_printf(o, ", \"last_check\": {\"ok\": %s, \"detail\": ",
 		              st->ok ? "true" : "false");
 		status_str(o, st->detail);
-		status_printf(
+		outbuf_printf(
 		    o, ", \"duration_ms\": %.2f, \"at\": ", st->duration_ms);
 		status_time(o, st->at.tv_sec);
-		status_printf(o, "}");
+		outbuf_printf(o, "}");
 	}
 	if (st != NULL)
-		status_printf(o, ", \"failures\": %llu",
+		outbuf_printf(o, ", \"failures\": %llu",
 		              (unsigned long long)st->failures);
-	status_printf(o, "}");
+	outbuf_printf(o, "}");
 }
 
-static void status_clusters(struct status_out *o, const struct status_input *in)
+static void status_clusters(struct outbuf *o, const struct status_input *in)
 {
 	const struct snapshot *s = in->snap;
 	const struct config *cfg = s->cfg;
-	status_printf(o, "\"clusters\": [");
+	outbuf_printf(o, "\"clusters\": [");
 	for (size_t i = 0; i < s->nclusters && i < cfg->nclusters; i++) {
 		const struct lb_cluster *c = &s->clusters[i];
 		const struct config_cluster *cc = &cfg->clusters[i];
-		status_printf(o, "%s\n  {\"name\": ", i ? "," : "");
+		outbuf_printf(o, "%s\n  {\"name\": ", i ? "," : "");
 		status_str(o, c->name);
 		if (c->has_location)
-			status_printf(o, ", \"location\": [%.6g, %.6g]", c->lat,
+			outbuf_printf(o, ", \"location\": [%.6g, %.6g]", c->lat,
 			              c->lon);
 		else
-			status_printf(o, ", \"location\": null");
-		status_printf(o, ", \"check\": ");
+			outbuf_printf(o, ", \"location\": null");
+		outbuf_printf(o, ", \"check\": ");
 		if (cc->check != NULL)
 			status_str(o, cc->check->name);
 		else
-			status_printf(o, "null");
-		status_printf(o, ", \"min_healthy\": %u, \"members\": [",
+			outbuf_printf(o, "null");
+		outbuf_printf(o, ", \"min_healthy\": %u, \"members\": [",
 		              c->min_healthy);
 		/* In the order of the INI file: the snapshot splits members
 		 * by family but keeps each family in file order. */
@@ -197,49 +181,49 @@ static void status_clusters(struct status_out *o, const struct status_input *in)
 			    cc->members[j].family == AF_INET ? LB_V4 : LB_V6;
 			if (next[f] >= c->nmembers[f])
 				continue;
-			status_printf(o, "%s", j ? "," : "");
+			outbuf_printf(o, "%s", j ? "," : "");
 			status_member(o, in, &c->members[f][next[f]++]);
 		}
-		status_printf(o, "]}");
+		outbuf_printf(o, "]}");
 	}
-	status_printf(o, "]");
+	outbuf_printf(o, "]");
 }
 
-static void status_events(struct status_out *o, const struct status_input *in)
+static void status_events(struct outbuf *o, const struct status_input *in)
 {
-	status_printf(o, "\"events\": [");
+	outbuf_printf(o, "\"events\": [");
 	for (size_t i = 0; i < in->nevents; i++) {
 		const struct probe_event *e = &in->events[i];
-		status_printf(o, "%s\n  {\"at\": ", i ? "," : "");
+		outbuf_printf(o, "%s\n  {\"at\": ", i ? "," : "");
 		status_time(o, e->at.tv_sec);
-		status_printf(o, ", \"address\": ");
+		outbuf_printf(o, ", \"address\": ");
 		status_str(o, e->address);
-		status_printf(o, ", \"cluster\": ");
+		outbuf_printf(o, ", \"cluster\": ");
 		status_str(o, e->cluster);
-		status_printf(o,
+		outbuf_printf(o,
 		              ", \"state\": \"%s\", \"first\": %s, "
 		              "\"reason\": ",
 		              e->up ? "up" : "down",
 		              e->first ? "true" : "false");
 		status_str(o, e->reason);
-		status_printf(o, "}");
+		outbuf_printf(o, "}");
 	}
-	status_printf(o, "]");
+	outbuf_printf(o, "]");
 }
 
 int status_json_render(const struct status_input *in, struct evbuffer *out)
 {
-	struct status_out o = {.buf = out, .rc = 0};
-	status_printf(&o, "{");
+	struct outbuf o = {.buf = out, .rc = 0};
+	outbuf_printf(&o, "{");
 	status_records(&o, in->snap);
-	status_printf(&o, ",\n");
+	outbuf_printf(&o, ",\n");
 	status_clusters(&o, in);
-	status_printf(&o, ",\n");
+	outbuf_printf(&o, ",\n");
 	status_events(&o, in);
-	status_printf(&o, ",\n\"started\": ");
+	outbuf_printf(&o, ",\n\"started\": ");
 	status_time(&o, in->started);
-	status_printf(&o, ", \"now\": ");
+	outbuf_printf(&o, ", \"now\": ");
 	status_time(&o, in->now);
-	status_printf(&o, "}\n");
+	outbuf_printf(&o, "}\n");
 	return o.rc;
 }
