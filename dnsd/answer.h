@@ -18,7 +18,7 @@
 struct answer_ctx {
 	struct stats *stats;
 	uint64_t rng[2]; /* xoroshiro128+ state for load-balancing draws */
-	struct answer_cache *cache; /* NULL: no caching (TCP, tests) */
+	struct answer_cache *cache;        /* NULL: no caching (TCP, tests) */
 	struct client_geo_cache *geocache; /* likewise */
 };
 
@@ -34,7 +34,7 @@ struct answer_ctx {
 /* cache starts NULL; a worker that wants one sets ctx->cache to zeroed
  * memory it owns. */
 void answer_ctx_init(struct answer_ctx *ctx, struct stats *stats,
-		     uint64_t seed);
+                     uint64_t seed);
 
 /* Answer the query in pkt[0..len) from snap. out has outcap bytes; over
  * UDP the response is kept within the EDNS/512-byte limit and within
@@ -42,7 +42,7 @@ void answer_ctx_init(struct answer_ctx *ctx, struct stats *stats,
  * client's address (for geo decisions and explain). Returns the response
  * length, or 0 when the packet must not be answered. */
 size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
-		    const uint8_t *pkt, size_t len, uint8_t *out,
-		    size_t outcap, bool tcp, const struct sockaddr *src);
+                    const uint8_t *pkt, size_t len, uint8_t *out, size_t outcap,
+                    bool tcp, const struct sockaddr *src);
 
 #endif

@@ -25,13 +25,13 @@
 #define ANSWER_CACHE_BODY  320
 
 struct answer_cache_entry {
-	uint64_t generation;	/* snapshot generation; 0 = empty */
+	uint64_t generation; /* snapshot generation; 0 = empty */
 	uint16_t qtype;
-	uint16_t flags;		/* AA (and nothing else we compute) */
+	uint16_t flags; /* AA (and nothing else we compute) */
 	uint8_t rcode;
 	uint8_t qname_len;
 	uint16_t body_len;
-	uint16_t count[3];	/* answer, authority, additional */
+	uint16_t count[3];           /* answer, authority, additional */
 	uint8_t qname[DNAME_MAXLEN]; /* lower case */
 	uint8_t body[ANSWER_CACHE_BODY];
 };
@@ -42,16 +42,15 @@ struct answer_cache {
 
 static inline struct answer_cache_entry *
 answer_cache_slot(struct answer_cache *c, const uint8_t *lower, size_t len,
-		  uint16_t qtype)
+                  uint16_t qtype)
 {
 	uint32_t h = dname_hash(lower, len) ^ ((uint32_t)qtype * 0x9E3779B1u);
 	return &c->e[h & (ANSWER_CACHE_SLOTS - 1)];
 }
 
 static inline bool answer_cache_match(const struct answer_cache_entry *e,
-				      uint64_t generation,
-				      const uint8_t *lower, size_t len,
-				      uint16_t qtype)
+                                      uint64_t generation, const uint8_t *lower,
+                                      size_t len, uint16_t qtype)
 {
 	return e->generation == generation && e->qtype == qtype &&
 	       e->qname_len == len && memcmp(e->qname, lower, len) == 0;

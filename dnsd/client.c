@@ -9,7 +9,7 @@
 #include "geo.h"
 
 static bool sockaddr_bytes(const struct sockaddr *sa, int *family,
-			   uint8_t *addr)
+                           uint8_t *addr)
 {
 	if (sa == NULL)
 		return false;
@@ -34,7 +34,7 @@ static bool sockaddr_bytes(const struct sockaddr *sa, int *family,
 }
 
 void client_address(const struct snapshot *s, const struct pkt_query *q,
-		    const struct sockaddr *src, struct client_addr *out)
+                    const struct sockaddr *src, struct client_addr *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (s->ecs && q->edns && q->ecs.present) {
@@ -54,8 +54,8 @@ void client_address(const struct snapshot *s, const struct pkt_query *q,
 
 static void addr_text(const struct client_addr *a, char *buf, size_t len)
 {
-	if (a->family == 0 || inet_ntop(a->family, a->addr, buf,
-					(socklen_t)len) == NULL)
+	if (a->family == 0 ||
+	    inet_ntop(a->family, a->addr, buf, (socklen_t)len) == NULL)
 		snprintf(buf, len, "?");
 }
 
@@ -70,9 +70,9 @@ static uint64_t geo_key(const struct client_addr *a)
 }
 
 static bool geo_lookup_cached(const struct snapshot *s,
-			      const struct client_addr *a,
-			      struct client_geo_cache *cache,
-			      struct lb_client *out)
+                              const struct client_addr *a,
+                              struct client_geo_cache *cache,
+                              struct lb_client *out)
 {
 	unsigned prefix;
 	struct client_geo_entry *e = NULL;
@@ -89,7 +89,7 @@ static bool geo_lookup_cached(const struct snapshot *s,
 		}
 	}
 	if (!geo_db_lookup(s->geodb, a->family, a->addr, &out->lat, &out->lon,
-			   &prefix))
+	                   &prefix))
 		return false;
 	out->prefix = (uint8_t)prefix;
 	geo_unit_vector(out->lat, out->lon, out->v);
@@ -105,8 +105,8 @@ static bool geo_lookup_cached(const struct snapshot *s,
 }
 
 void client_locate(const struct snapshot *s, const struct client_addr *a,
-		   struct client_geo_cache *cache, struct lb_client *out,
-		   char *desc, size_t desclen)
+                   struct client_geo_cache *cache, struct lb_client *out,
+                   char *desc, size_t desclen)
 {
 	char text[INET6_ADDRSTRLEN];
 	memset(out, 0, sizeof(*out));
@@ -115,13 +115,14 @@ void client_locate(const struct snapshot *s, const struct client_addr *a,
 		addr_text(a, text, sizeof(text));
 	if (a->family == 0) {
 		if (desc != NULL)
-			snprintf(desc, desclen, "client %s: location unknown "
-						"(ECS source prefix 0)",
-				 a->from_ecs ? "ecs" : "?");
+			snprintf(desc, desclen,
+			         "client %s: location unknown "
+			         "(ECS source prefix 0)",
+			         a->from_ecs ? "ecs" : "?");
 		return;
 	}
 	const struct config_network *n =
-		geo_nets_match(s->nets, a->family, a->addr);
+	    geo_nets_match(s->nets, a->family, a->addr);
 	if (n != NULL) {
 		out->source = LB_LOC_NETWORKS;
 		out->prefix = (uint8_t)n->net.prefix;
@@ -139,16 +140,16 @@ void client_locate(const struct snapshot *s, const struct client_addr *a,
 			inet_ntop(n->net.family, n->net.addr, net, sizeof(net));
 			if (n->is_cluster)
 				snprintf(desc, desclen,
-					 "client %s%s: networks %s/%u -> "
-					 "cluster %s",
-					 text, a->from_ecs ? " (ecs)" : "", net,
-					 n->net.prefix, out->pinned->name);
+				         "client %s%s: networks %s/%u -> "
+				         "cluster %s",
+				         text, a->from_ecs ? " (ecs)" : "", net,
+				         n->net.prefix, out->pinned->name);
 			else
 				snprintf(desc, desclen,
-					 "client %s%s: networks %s/%u -> "
-					 "%.2f,%.2f",
-					 text, a->from_ecs ? " (ecs)" : "", net,
-					 n->net.prefix, n->lat, n->lon);
+				         "client %s%s: networks %s/%u -> "
+				         "%.2f,%.2f",
+				         text, a->from_ecs ? " (ecs)" : "", net,
+				         n->net.prefix, n->lat, n->lon);
 		}
 		return;
 	}
@@ -157,14 +158,14 @@ void client_locate(const struct snapshot *s, const struct client_addr *a,
 		out->has_location = true;
 		if (desc != NULL)
 			snprintf(desc, desclen,
-				 "client %s%s: geoip /%u -> %.2f,%.2f", text,
-				 a->from_ecs ? " (ecs)" : "", out->prefix,
-				 out->lat, out->lon);
+			         "client %s%s: geoip /%u -> %.2f,%.2f", text,
+			         a->from_ecs ? " (ecs)" : "", out->prefix,
+			         out->lat, out->lon);
 		return;
 	}
 	if (desc != NULL)
 		snprintf(desc, desclen, "client %s%s: location unknown", text,
-			 a->from_ecs ? " (ecs)" : "");
+		         a->from_ecs ? " (ecs)" : "");
 }
 
 bool client_may_explain(const struct snapshot *s, const struct sockaddr *src)

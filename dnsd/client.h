@@ -13,16 +13,16 @@
 #include "snapshot.h"
 
 struct client_addr {
-	int family;		/* AF_INET, AF_INET6, or 0 when unknown */
+	int family; /* AF_INET, AF_INET6, or 0 when unknown */
 	uint8_t addr[16];
 	bool from_ecs;
-	uint8_t ecs_prefix;	/* the query's SOURCE PREFIX-LENGTH */
+	uint8_t ecs_prefix; /* the query's SOURCE PREFIX-LENGTH */
 };
 
 /* The address that stands for the client. An IPv4-mapped IPv6 source is
  * taken as IPv4. */
 void client_address(const struct snapshot *s, const struct pkt_query *q,
-		    const struct sockaddr *src, struct client_addr *out);
+                    const struct sockaddr *src, struct client_addr *out);
 
 /* Per-thread memo of geoip answers by client network (/24 IPv4, /56
  * IPv6): a MaxMind lookup is a tree walk of dozens of dependent loads, and
@@ -33,8 +33,8 @@ void client_address(const struct snapshot *s, const struct pkt_query *q,
 #define CLIENT_GEO_SLOTS 256
 
 struct client_geo_entry {
-	uint64_t generation;	/* 0 = empty */
-	uint64_t key;		/* the /24 or /56 network, family-tagged */
+	uint64_t generation; /* 0 = empty */
+	uint64_t key;        /* the /24 or /56 network, family-tagged */
 	double lat, lon;
 	double v[3];
 	uint8_t prefix;
@@ -48,8 +48,8 @@ struct client_geo_cache {
  * desc is non-NULL, a human line saying how ("networks 10.0.0.0/8 ->
  * cluster eu") is written there for explain. */
 void client_locate(const struct snapshot *s, const struct client_addr *a,
-		   struct client_geo_cache *cache, struct lb_client *out,
-		   char *desc, size_t desclen);
+                   struct client_geo_cache *cache, struct lb_client *out,
+                   char *desc, size_t desclen);
 
 /* True when src may ask CHAOS TXT explain queries (`explain` list). */
 bool client_may_explain(const struct snapshot *s, const struct sockaddr *src);

@@ -14,8 +14,8 @@ void diag_init(struct diag *d)
 	d->cap = 0;
 }
 
-void diag_add(struct diag *d, const char *path, unsigned line,
-	      const char *fmt, ...)
+void diag_add(struct diag *d, const char *path, unsigned line, const char *fmt,
+              ...)
 {
 	char msg[1024];
 	int n;

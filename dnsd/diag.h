@@ -1,4 +1,5 @@
-/* diag.h - collects "PATH:LINE: message" errors so all are shown in one pass. */
+/* diag.h - collects "PATH:LINE: message" errors so all are shown in one pass.
+ */
 #ifndef DNSD_DIAG_H
 #define DNSD_DIAG_H
 
@@ -15,8 +16,8 @@ void diag_init(struct diag *d);
 /* Record one error. line 0 means the error is about the whole file and is
  * written "PATH: message". Allocation failure drops the message but counts
  * it, so count never lies about whether there were errors. */
-void diag_add(struct diag *d, const char *path, unsigned line,
-	      const char *fmt, ...) DNSD_PRINTF(4, 5);
+void diag_add(struct diag *d, const char *path, unsigned line, const char *fmt,
+              ...) DNSD_PRINTF(4, 5);
 /* Write every message to stderr, one per line. */
 void diag_print(const struct diag *d);
 /* Send every message to the log at error level under part. */

@@ -10,7 +10,7 @@ static inline uint8_t lower(uint8_t c)
 }
 
 int dname_unpack(const uint8_t *pkt, size_t pktlen, size_t *pos, uint8_t *out,
-		 size_t *outlen, uint8_t *labels)
+                 size_t *outlen, uint8_t *labels)
 {
 	size_t p = *pos;
 	size_t n = 0;
@@ -37,7 +37,8 @@ int dname_unpack(const uint8_t *pkt, size_t pktlen, size_t *pos, uint8_t *out,
 			continue;
 		}
 		if ((c & 0xC0) != 0)
-			return -1; /* 0x40/0x80: RFC 6891 obsoleted EDNS0 labels */
+			return -1; /* 0x40/0x80: RFC 6891 obsoleted EDNS0 labels
+			            */
 		if (n + 1u + c > DNAME_MAXLEN)
 			return -1;
 		if (p + 1u + c > pktlen)
@@ -114,7 +115,7 @@ size_t dname_skip_labels(const uint8_t *name, size_t len, unsigned n)
 }
 
 bool dname_is_subdomain(const uint8_t *child, size_t clen,
-			const uint8_t *parent, size_t plen)
+                        const uint8_t *parent, size_t plen)
 {
 	if (plen > clen)
 		return false;
@@ -168,7 +169,8 @@ int dname_from_str(const char *s, uint8_t out[DNAME_MAXLEN])
 					      s[2] >= '0' && s[2] <= '9'))
 						return -1;
 					int v = (s[0] - '0') * 100 +
-						(s[1] - '0') * 10 + (s[2] - '0');
+					        (s[1] - '0') * 10 +
+					        (s[2] - '0');
 					if (v > 255)
 						return -1;
 					c = (uint8_t)v;

@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include "compat.h"
 
-#define DNAME_MAXLEN   255 /* RFC 1035 section 2.3.4 */
-#define DNAME_MAXLABEL 63  /* RFC 1035 section 2.3.4 */
+#define DNAME_MAXLEN    255 /* RFC 1035 section 2.3.4 */
+#define DNAME_MAXLABEL  63  /* RFC 1035 section 2.3.4 */
 #define DNAME_MAXLABELS 128 /* 255 bytes allow at most 127 labels + root */
 /* Presentation form can triple a byte with \DDD escapes. */
 #define DNAME_STRLEN (DNAME_MAXLEN * 4 + 1)
@@ -25,7 +25,7 @@
  * Returns 0, or -1 for any malformation: truncation, a label over 63 bytes,
  * a name over 255 bytes, a forward or self pointer, reserved label types. */
 int dname_unpack(const uint8_t *pkt, size_t pktlen, size_t *pos, uint8_t *out,
-		 size_t *outlen, uint8_t *labels) DNSD_WARN_UNUSED;
+                 size_t *outlen, uint8_t *labels) DNSD_WARN_UNUSED;
 
 /* Validate an uncompressed name held in buf[0..len): labels in bounds,
  * ending with the root label exactly at len. Returns its label count or -1. */
@@ -39,7 +39,7 @@ bool dname_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 
 /* True when child equals parent or lies below it (case-insensitive). */
 bool dname_is_subdomain(const uint8_t *child, size_t clen,
-			const uint8_t *parent, size_t plen);
+                        const uint8_t *parent, size_t plen);
 
 /* Label count (root excluded) of a valid name. */
 unsigned dname_labels(const uint8_t *name, size_t len);
@@ -59,8 +59,6 @@ int dname_from_str(const char *s, uint8_t out[DNAME_MAXLEN]);
 /* Wire to presentation text with a trailing dot, escaping as RFC 1035
  * section 5.1 does. Always NUL-terminates; returns the text length. */
 size_t dname_to_str(const uint8_t *name, size_t len, char *buf, size_t buflen);
-
-
 
 /* Length of the uncompressed name at the start of buf[0..len), or -1 when
  * buf does not start with one (used on RDATA, which may be malformed). */

@@ -7,21 +7,21 @@
 
 static const char *policy_name(enum lb_policy p)
 {
-	return p == LB_POLICY_GEO	 ? "geo"
+	return p == LB_POLICY_GEO        ? "geo"
 	       : p == LB_POLICY_WEIGHTED ? "weighted"
-					 : "failover";
+	                                 : "failover";
 }
 
 static const char *all_down_name(enum lb_all_down a)
 {
-	return a == LB_ALL_DOWN_SERVE	? "serve"
+	return a == LB_ALL_DOWN_SERVE    ? "serve"
 	       : a == LB_ALL_DOWN_NODATA ? "nodata"
-					 : "servfail";
+	                                 : "servfail";
 }
 
 /* Append printf output to line at *len, never past EXPLAIN_LINE - 1. */
 static void add(char *line, size_t *len, const char *fmt, ...)
-	DNSD_PRINTF(3, 4);
+    DNSD_PRINTF(3, 4);
 
 static void add(char *line, size_t *len, const char *fmt, ...)
 {
@@ -38,8 +38,8 @@ static void add(char *line, size_t *len, const char *fmt, ...)
 }
 
 static void family_line(const struct lb_record *rec, enum lb_family f,
-			const struct probe_set *h, const struct lb_client *cl,
-			uint64_t rng[2], char *line)
+                        const struct probe_set *h, const struct lb_client *cl,
+                        uint64_t rng[2], char *line)
 {
 	struct lb_choice ch;
 	size_t len = 0;
@@ -58,7 +58,8 @@ static void family_line(const struct lb_record *rec, enum lb_family f,
 		add(line, &len, "; all down, all_down=%s",
 		    all_down_name(rec->all_down));
 	else if (ch.degraded == LB_DEG_SPILL)
-		add(line, &len, "; spill-over (first choice below min_healthy)");
+		add(line, &len,
+		    "; spill-over (first choice below min_healthy)");
 	if (ch.outcome == LB_SERVFAIL) {
 		add(line, &len, ": SERVFAIL");
 		return;
@@ -67,23 +68,25 @@ static void family_line(const struct lb_record *rec, enum lb_family f,
 		add(line, &len, ": NODATA");
 		return;
 	}
-	add(line, &len, "; %s answers, ttl %u:",
-	    ch.cluster ? ch.cluster->name : "?", ch.ttl);
+	add(line, &len,
+	    "; %s answers, ttl %u:", ch.cluster ? ch.cluster->name : "?",
+	    ch.ttl);
 	for (unsigned i = 0; i < ch.n; i++)
 		add(line, &len, " %s", ch.picked[i]->text);
 }
 
 unsigned explain_record(const struct snapshot *s, const struct lb_record *rec,
-			const struct client_addr *a, uint64_t rng[2],
-			char lines[EXPLAIN_MAX_LINES][EXPLAIN_LINE])
+                        const struct client_addr *a, uint64_t rng[2],
+                        char lines[EXPLAIN_MAX_LINES][EXPLAIN_LINE])
 {
 	struct lb_client cl;
 	unsigned n = 0;
 	client_locate(s, a, NULL, &cl, lines[n++], EXPLAIN_LINE);
 	size_t len = 0;
 	lines[n][0] = '\0';
-	add(lines[n], &len, "record %s: policy %s, ttl %u, answers %u, "
-			    "all_down %s, clusters",
+	add(lines[n], &len,
+	    "record %s: policy %s, ttl %u, answers %u, "
+	    "all_down %s, clusters",
 	    rec->name, policy_name(rec->policy), rec->ttl, rec->answers,
 	    all_down_name(rec->all_down));
 	for (uint32_t i = 0; i < rec->nclusters; i++)

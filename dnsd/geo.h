@@ -25,7 +25,7 @@ struct geo_nets *geo_nets_build(const struct config *cfg, struct arena *a);
 /* The [networks] line with the longest prefix containing addr (family
  * AF_INET with 4 bytes or AF_INET6 with 16 bytes), or NULL. */
 const struct config_network *geo_nets_match(const struct geo_nets *n,
-					    int family, const uint8_t *addr);
+                                            int family, const uint8_t *addr);
 
 /* ---- MaxMind DB (GeoIP2/GeoLite2 City, DB-IP City Lite) ---- */
 
@@ -34,7 +34,7 @@ struct geo_db;
 /* Open a MaxMind DB; errors to diag as "cfgpath:line: geoip PATH: why".
  * Returns 0 and *out, or -1. The handle is read-only after opening. */
 int geo_db_open(const char *path, const char *cfgpath, unsigned line,
-		struct diag *diag, struct geo_db **out);
+                struct diag *diag, struct geo_db **out);
 void geo_db_close(struct geo_db *db);
 
 /* Look addr up: true with location.latitude/longitude and the prefix
@@ -42,7 +42,7 @@ void geo_db_close(struct geo_db *db);
  * lookup in an IPv6 database reports 0..32), false when the database has
  * no location for it. */
 bool geo_db_lookup(const struct geo_db *db, int family, const uint8_t *addr,
-		   double *lat, double *lon, unsigned *prefix);
+                   double *lat, double *lon, unsigned *prefix);
 
 /* ---- distance ---- */
 

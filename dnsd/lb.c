@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-
 static bool member_up(const struct lb_member *m, const struct probe_set *h)
 {
 	return m->target == LB_NO_TARGET || h == NULL ||
@@ -13,7 +12,7 @@ static bool member_up(const struct lb_member *m, const struct probe_set *h)
 /* Healthy members of one family with weight above 0 (SPEC 3), and their
  * summed weight. */
 static uint32_t healthy_count(const struct lb_cluster *c, enum lb_family f,
-			      const struct probe_set *h, uint64_t *weight)
+                              const struct probe_set *h, uint64_t *weight)
 {
 	uint32_t n = 0;
 	uint64_t w = 0;
@@ -37,10 +36,10 @@ static bool reaches_min(const struct lb_cluster *c, uint32_t healthy)
  * in listed order; failover/weighted/unknown location: listed order).
  * Nearness is the dot product of unit vectors: larger is nearer. */
 static void order_clusters(const struct lb_record *rec,
-			   const struct lb_client *cl, struct lb_choice *out)
+                           const struct lb_client *cl, struct lb_choice *out)
 {
-	unsigned n = rec->nclusters < LB_MAX_CLUSTERS ? rec->nclusters
-						      : LB_MAX_CLUSTERS;
+	unsigned n =
+	    rec->nclusters < LB_MAX_CLUSTERS ? rec->nclusters : LB_MAX_CLUSTERS;
 	double near[LB_MAX_CLUSTERS];
 	const double *v = cl->v;
 	bool geo = rec->policy == LB_POLICY_GEO && cl->has_location;
@@ -65,10 +64,10 @@ static void order_clusters(const struct lb_record *rec,
 		if (c == pinned)
 			continue;
 		/* Clusters without a location sort after all others. */
-		double d = geo && c->has_location
-				   ? v[0] * c->v[0] + v[1] * c->v[1] +
-					     v[2] * c->v[2]
-				   : -2.0;
+		double d =
+		    geo && c->has_location
+		        ? v[0] * c->v[0] + v[1] * c->v[1] + v[2] * c->v[2]
+		        : -2.0;
 		/* Insertion sort, stable: clusters are few (<= 64). */
 		unsigned j = out->norder;
 		while (geo && j > (pinned ? 1u : 0u) && near[j - 1] < d) {
@@ -87,17 +86,17 @@ static void order_clusters(const struct lb_record *rec,
  * all_up, healthy ones only). total is the eligible weight of those
  * clusters; a picked member's weight leaves it, so each draw is one walk. */
 static void draw(const struct lb_record *rec, enum lb_family f,
-		 const struct probe_set *h, bool all_up, const bool *use,
-		 uint64_t total, struct lb_choice *out, uint64_t rng[2])
+                 const struct probe_set *h, bool all_up, const bool *use,
+                 uint64_t total, struct lb_choice *out, uint64_t rng[2])
 {
 	out->n = 0;
-	unsigned want = rec->answers < LB_MAX_ANSWERS ? rec->answers
-						      : LB_MAX_ANSWERS;
+	unsigned want =
+	    rec->answers < LB_MAX_ANSWERS ? rec->answers : LB_MAX_ANSWERS;
 	while (out->n < want && total > 0) {
 		/* Multiply-shift maps 64 random bits onto [0, total) without
 		 * the bias and cost of a division. */
-		uint64_t r = (uint64_t)(((unsigned __int128)lb_rand(rng) *
-					 total) >> 64);
+		uint64_t r =
+		    (uint64_t)(((unsigned __int128)lb_rand(rng) * total) >> 64);
 		for (unsigned k = 0; k < out->norder; k++) {
 			if (!use[k])
 				continue;
@@ -123,14 +122,14 @@ static void draw(const struct lb_record *rec, enum lb_family f,
 			}
 		}
 		return; /* unreachable: r < total */
-next:;
+	next:;
 	}
 }
 
 /* TTL while degraded: min(ttl, shortest check interval among the clusters
  * skipped and served), so clients come back soon after recovery. */
 static uint32_t degraded_ttl(const struct lb_record *rec,
-			     const struct lb_choice *out, unsigned upto)
+                             const struct lb_choice *out, unsigned upto)
 {
 	uint32_t ttl = rec->ttl;
 	for (unsigned k = 0; k <= upto && k < out->norder; k++) {
@@ -142,8 +141,8 @@ static uint32_t degraded_ttl(const struct lb_record *rec,
 }
 
 void lb_choose(const struct lb_record *rec, enum lb_family f,
-	       const struct probe_set *health, const struct lb_client *client,
-	       uint64_t rng[2], struct lb_choice *out)
+               const struct probe_set *health, const struct lb_client *client,
+               uint64_t rng[2], struct lb_choice *out)
 {
 	bool use[LB_MAX_CLUSTERS];
 	uint64_t hweight[LB_MAX_CLUSTERS];
@@ -153,9 +152,9 @@ void lb_choose(const struct lb_record *rec, enum lb_family f,
 	out->ttl = rec->ttl;
 	order_clusters(rec, client, out);
 
-	int first = -1;	      /* first choice: first with members of f */
-	int reach = -1;	      /* first reaching its min_healthy */
-	int any = -1;	      /* first with any healthy member */
+	int first = -1; /* first choice: first with members of f */
+	int reach = -1; /* first reaching its min_healthy */
+	int any = -1;   /* first with any healthy member */
 	for (unsigned k = 0; k < out->norder; k++) {
 		const struct lb_cluster *c = out->order[k];
 		out->healthy[k] = healthy_count(c, f, health, &hweight[k]);
@@ -218,8 +217,8 @@ void lb_choose(const struct lb_record *rec, enum lb_family f,
 		 * cluster with a healthy member when none does. */
 		for (unsigned k = 0; k < out->norder; k++)
 			use[k] = reach >= 0 ? reaches_min(out->order[k],
-							  out->healthy[k])
-					    : out->healthy[k] > 0;
+			                                  out->healthy[k])
+			                    : out->healthy[k] > 0;
 		if (reach < 0) {
 			out->degraded = LB_DEG_SPILL;
 			out->ttl = degraded_ttl(rec, out, out->norder - 1);

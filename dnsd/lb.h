@@ -25,35 +25,35 @@
 enum lb_family { LB_V4 = 0, LB_V6 = 1 };
 
 struct lb_member {
-	uint32_t target;	/* index into the snapshot's probe_set */
-	uint16_t weight;	/* 0 = drain: probed, never answered */
-	uint8_t addr[16];	/* 4 bytes used for IPv4 */
+	uint32_t target;  /* index into the snapshot's probe_set */
+	uint16_t weight;  /* 0 = drain: probed, never answered */
+	uint8_t addr[16]; /* 4 bytes used for IPv4 */
 	const char *text;
 };
 
 struct lb_cluster {
 	const char *name;
-	uint32_t index;		/* in the snapshot's cluster array */
+	uint32_t index; /* in the snapshot's cluster array */
 	bool has_location;
 	double lat, lon;
-	double v[3];		/* geo_unit_vector(lat, lon) */
+	double v[3];                        /* geo_unit_vector(lat, lon) */
 	const struct lb_member *members[2]; /* by lb_family */
 	uint32_t nmembers[2];
-	uint64_t weight_sum[2];	/* of every member, by lb_family */
+	uint64_t weight_sum[2]; /* of every member, by lb_family */
 	unsigned min_healthy;
 	uint32_t check_interval_s; /* 0 when check = none */
 };
 
 struct lb_record {
-	const char *name;	/* presentation, with the trailing dot */
-	uint32_t index;		/* in the snapshot's record array */
+	const char *name; /* presentation, with the trailing dot */
+	uint32_t index;   /* in the snapshot's record array */
 	enum lb_policy policy;
 	const struct lb_cluster *const *clusters;
 	uint32_t nclusters;
 	uint32_t ttl;
 	unsigned answers;
 	enum lb_all_down all_down;
-	bool has_family[2];	/* any member of that family anywhere */
+	bool has_family[2]; /* any member of that family anywhere */
 	/* Counter slots (stats.h): the record's, and one per listed cluster
 	 * in the same order as clusters[]. */
 	uint16_t stat_slot;
@@ -67,10 +67,10 @@ struct lb_client {
 	enum lb_loc_source source;
 	bool has_location;
 	double lat, lon;
-	double v[3];		/* geo_unit_vector(lat, lon) */
+	double v[3]; /* geo_unit_vector(lat, lon) */
 	/* A [networks] line naming a cluster: that cluster first. */
 	const struct lb_cluster *pinned;
-	uint8_t prefix;		/* the prefix that decided the location */
+	uint8_t prefix; /* the prefix that decided the location */
 };
 
 enum lb_outcome { LB_ANSWER, LB_NODATA, LB_SERVFAIL };
@@ -92,8 +92,8 @@ struct lb_choice {
 /* Decide the answer to an A (fam = LB_V4) or AAAA (LB_V6) query. health
  * may be NULL (every member up). rng is the calling thread's own state. */
 void lb_choose(const struct lb_record *rec, enum lb_family fam,
-	       const struct probe_set *health, const struct lb_client *client,
-	       uint64_t rng[2], struct lb_choice *out);
+               const struct probe_set *health, const struct lb_client *client,
+               uint64_t rng[2], struct lb_choice *out);
 
 /* xoroshiro128+ (Blackman & Vigna): fast, good enough for spreading load,
  * never for secrets. */

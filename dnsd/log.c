@@ -52,8 +52,9 @@ void log_msg(enum log_level level, const char *part, const char *fmt, ...)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	size_t n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-	int w = snprintf(line + n, sizeof(line) - n, ".%03ldZ %-5s %s: ",
-			 ts.tv_nsec / 1000000, log_level_name(level), part);
+	int w = snprintf(line + n, sizeof(line) - n,
+	                 ".%03ldZ %-5s %s: ", ts.tv_nsec / 1000000,
+	                 log_level_name(level), part);
 	if (w > 0)
 		n += (size_t)w;
 	if (n < sizeof(line)) {

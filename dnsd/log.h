@@ -18,7 +18,7 @@ const char *log_level_name(enum log_level level);
 /* Write "2026-11-21T18:00:00.123Z info  part: message\n" to stderr with one
  * write(2), so lines from different threads never interleave. Any thread. */
 void log_msg(enum log_level level, const char *part, const char *fmt, ...)
-	DNSD_PRINTF(3, 4);
+    DNSD_PRINTF(3, 4);
 
 #define log_error(part, ...) log_msg(LOG_ERROR, part, __VA_ARGS__)
 #define log_warn(part, ...)  log_msg(LOG_WARN, part, __VA_ARGS__)

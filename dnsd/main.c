@@ -50,7 +50,7 @@ struct dnsd {
 	struct tcp_server *tcp;
 	struct prober *prober;
 	struct control *control;
-	int control_fd;		/* bound before the privilege drop, or -1 */
+	int control_fd; /* bound before the privilege drop, or -1 */
 	struct event *sig_hup, *sig_term, *sig_int, *stop_timer;
 	bool stopping;
 };
@@ -58,8 +58,8 @@ struct dnsd {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: dnsd -c FILE      serve in the foreground\n"
-		   "       dnsd -t -c FILE   check FILE and its zones, exit\n"
-		   "       dnsd -V           print the version\n");
+	           "       dnsd -t -c FILE   check FILE and its zones, exit\n"
+	           "       dnsd -V           print the version\n");
 }
 
 static int check_config(const char *path)
@@ -86,9 +86,10 @@ static void reload(struct dnsd *d)
 	log_info("config", "reloading %s", d->config_path);
 	if (snapshot_build(d->config_path, &fresh, &diag) != 0) {
 		diag_log(&diag, "config");
-		log_error("config", "reload failed with %zu error(s); still "
-				    "serving the previous configuration",
-			  diag.count);
+		log_error("config",
+		          "reload failed with %zu error(s); still "
+		          "serving the previous configuration",
+		          diag.count);
 		diag_free(&diag);
 		atomic_fetch_add(&d->srv.reloads_failed, 1);
 		return;
@@ -99,7 +100,7 @@ static void reload(struct dnsd *d)
 	 * (SPEC 4). The old snapshot keeps serving meanwhile. */
 	if (prober_adopt(d->prober, &fresh->probes) != 0) {
 		log_error("config", "reload failed: cannot start health checks "
-				    "for the new configuration");
+		                    "for the new configuration");
 		snapshot_free(fresh);
 		atomic_fetch_add(&d->srv.reloads_failed, 1);
 		return;
@@ -110,17 +111,17 @@ static void reload(struct dnsd *d)
 	bool same_listen = oc->nlisten == nc->nlisten;
 	for (size_t i = 0; same_listen && i < nc->nlisten; i++)
 		same_listen = oc->listen[i].len == nc->listen[i].len &&
-			      memcmp(&oc->listen[i].ss, &nc->listen[i].ss,
-				     nc->listen[i].len) == 0;
+		              memcmp(&oc->listen[i].ss, &nc->listen[i].ss,
+		                     nc->listen[i].len) == 0;
 	if (!same_listen || oc->threads != nc->threads)
 		log_warn("config", "listen and threads changes take effect "
-				   "at restart; sockets are unchanged");
+		                   "at restart; sockets are unchanged");
 	if (oc->has_control != nc->has_control ||
 	    (nc->has_control &&
 	     (oc->control.len != nc->control.len ||
 	      memcmp(&oc->control.ss, &nc->control.ss, nc->control.len) != 0)))
 		log_warn("config", "control address change takes effect at "
-				   "restart; the endpoint is unchanged");
+		                   "restart; the endpoint is unchanged");
 	log_set_level(nc->log_level);
 	tcp_server_configure(d->tcp, nc);
 
@@ -170,9 +171,10 @@ static void on_stop_timer(evutil_socket_t fd, short what, void *arg)
 	struct dnsd *d = arg;
 	(void)fd;
 	(void)what;
-	log_warn("server", "stop: %u TCP clients still open after %d s, "
-			   "closing them",
-		 tcp_server_clients(d->tcp), STOP_GRACE_SEC);
+	log_warn("server",
+	         "stop: %u TCP clients still open after %d s, "
+	         "closing them",
+	         tcp_server_clients(d->tcp), STOP_GRACE_SEC);
 	event_base_loopexit(d->base, NULL);
 }
 
@@ -180,9 +182,10 @@ static int drop_privileges(const char *user)
 {
 	struct passwd *pw = getpwnam(user);
 	if (pw == NULL) {
-		log_error("server", "user %s does not exist; create it or "
-				    "remove `user` from [server]",
-			  user);
+		log_error("server",
+		          "user %s does not exist; create it or "
+		          "remove `user` from [server]",
+		          user);
 		return -1;
 	}
 	/* Started as that user already (systemd's User=): nothing to drop,
@@ -195,7 +198,7 @@ static int drop_privileges(const char *user)
 	if (setgroups(1, &pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
 	    setuid(pw->pw_uid) != 0) {
 		log_error("server", "cannot become user %s: %s", user,
-			  strerror(errno));
+		          strerror(errno));
 		return -1;
 	}
 	log_info("server", "running as user %s", user);
@@ -205,12 +208,13 @@ static int drop_privileges(const char *user)
 /* Bind every socket before starting anything, so a bad address fails the
  * start cleanly (exit 3) with nothing to undo but fds. */
 static int open_sockets(struct dnsd *d, const struct config_server *cfg,
-			unsigned threads, int **tcp_fds)
+                        unsigned threads, int **tcp_fds)
 {
 	d->nworkers = 0;
 	/* aligned_alloc: each worker's counters start on their own cache
 	 * line (struct stats is cache-line aligned). */
-	size_t wsize = ((size_t)threads * cfg->nlisten + 1) * sizeof(*d->workers);
+	size_t wsize =
+	    ((size_t)threads * cfg->nlisten + 1) * sizeof(*d->workers);
 	d->workers = aligned_alloc(DNSD_CACHELINE, wsize);
 	if (d->workers != NULL)
 		memset(d->workers, 0, wsize);
@@ -222,7 +226,7 @@ static int open_sockets(struct dnsd *d, const struct config_server *cfg,
 		int fd = net_tcp_listener(addr, TCP_BACKLOG);
 		if (fd < 0) {
 			log_error("server", "listen %s (tcp): %s", addr->text,
-				  strerror(-fd));
+			          strerror(-fd));
 			return fd;
 		}
 		(*tcp_fds)[a] = fd;
@@ -230,12 +234,12 @@ static int open_sockets(struct dnsd *d, const struct config_server *cfg,
 			fd = net_udp_socket(addr);
 			if (fd < 0) {
 				log_error("server", "listen %s (udp): %s",
-					  addr->text, strerror(-fd));
+				          addr->text, strerror(-fd));
 				return fd;
 			}
 			struct worker *w = &d->workers[d->nworkers];
 			if (worker_init(w, &d->srv, d->nworkers, fd,
-					net_is_wildcard(addr)) != 0) {
+			                net_is_wildcard(addr)) != 0) {
 				close(fd);
 				return -ENOMEM;
 			}
@@ -249,7 +253,7 @@ static int open_sockets(struct dnsd *d, const struct config_server *cfg,
  * counters and the prober. Its socket was bound before the privilege
  * drop, so a port below 1024 works too. */
 static int start_control(struct dnsd *d, const struct config_server *cfg,
-			 time_t started)
+                         time_t started)
 {
 	size_t n = d->nworkers + 1;
 	const struct stats **st = calloc(n, sizeof(*st));
@@ -259,11 +263,11 @@ static int start_control(struct dnsd *d, const struct config_server *cfg,
 		st[i] = &d->workers[i].stats;
 	st[d->nworkers] = tcp_server_stats(d->tcp);
 	struct control_sources src = {
-		.srv = &d->srv,
-		.stats = st,
-		.nstats = n,
-		.prober = d->prober,
-		.started = started,
+	    .srv = &d->srv,
+	    .stats = st,
+	    .nstats = n,
+	    .prober = d->prober,
+	    .started = started,
 	};
 	d->control = control_new(d->base, d->control_fd, &src);
 	d->control_fd = -1; /* owned (or closed) by control_new */
@@ -286,7 +290,7 @@ static int serve(const char *path)
 	if (snapshot_build(path, &snap, &diag) != 0) {
 		diag_log(&diag, "config");
 		log_error("config", "%s: %zu error(s), not starting", path,
-			  diag.count);
+		          diag.count);
 		diag_free(&diag);
 		return EXIT_CONFIG;
 	}
@@ -295,8 +299,8 @@ static int serve(const char *path)
 	log_set_level(cfg->log_level);
 
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned threads = cfg->threads ? cfg->threads
-					: (unsigned)(ncpu > 0 ? ncpu : 1);
+	unsigned threads =
+	    cfg->threads ? cfg->threads : (unsigned)(ncpu > 0 ? ncpu : 1);
 	signal(SIGPIPE, SIG_IGN);
 	d.base = event_base_new();
 	if (d.base == NULL)
@@ -307,7 +311,7 @@ static int serve(const char *path)
 		d.control_fd = net_tcp_listener(&cfg->control, CONTROL_BACKLOG);
 		if (d.control_fd < 0) {
 			log_error("server", "control %s: %s", cfg->control.text,
-				  strerror(-d.control_fd));
+			          strerror(-d.control_fd));
 			goto out;
 		}
 	}
@@ -321,9 +325,10 @@ static int serve(const char *path)
 		goto out;
 	}
 	if (snap->probes.n > 0)
-		log_info("probe", "checking %u member(s) before serving, "
-				  "at most %u at once",
-			 snap->probes.n, prober_concurrency(d.prober));
+		log_info("probe",
+		         "checking %u member(s) before serving, "
+		         "at most %u at once",
+		         snap->probes.n, prober_concurrency(d.prober));
 	if (prober_adopt(d.prober, &snap->probes) != 0) {
 		log_error("probe", "readiness checks failed to run");
 		goto out;
@@ -333,8 +338,8 @@ static int serve(const char *path)
 		goto out;
 	atomic_store(&d.srv.snapshot, snap);
 	snap = NULL;
-	d.tcp = tcp_server_new(d.base, &d.srv, d.nworkers, tcp_fds,
-			       cfg->nlisten);
+	d.tcp =
+	    tcp_server_new(d.base, &d.srv, d.nworkers, tcp_fds, cfg->nlisten);
 	free(tcp_fds);
 	tcp_fds = NULL;
 	if (d.tcp == NULL)
@@ -362,7 +367,7 @@ static int serve(const char *path)
 		int err = worker_start(&d.workers[i]);
 		if (err != 0) {
 			log_error("server", "cannot start worker: %s",
-				  strerror(-err));
+			          strerror(-err));
 			atomic_store(&d.srv.stopping, true);
 			goto out;
 		}
@@ -370,9 +375,9 @@ static int serve(const char *path)
 	const struct snapshot *live = server_snapshot(&d.srv);
 	for (size_t a = 0; a < live->cfg->server.nlisten; a++)
 		log_info("server", "listening on %s (udp x%u, tcp)",
-			 live->cfg->server.listen[a].text, threads);
-	log_info("server", "dnsd %s serving %zu zone(s) from %s",
-		 DNSD_VERSION, live->nzones, path);
+		         live->cfg->server.listen[a].text, threads);
+	log_info("server", "dnsd %s serving %zu zone(s) from %s", DNSD_VERSION,
+	         live->nzones, path);
 
 	event_base_dispatch(d.base);
 	rc = 0;

@@ -35,18 +35,17 @@ int metrics_escape_label(struct evbuffer *out, const char *s)
 	return evbuffer_add(out, run, (size_t)(s - run));
 }
 
-
 static void metrics_label(struct outbuf *m, const char *s)
 {
 	if (m->rc == 0 && metrics_escape_label(m->buf, s) != 0)
 		m->rc = -1;
 }
 
-static void metrics_head(struct outbuf *m, const char *name,
-                         const char *type, const char *help)
+static void metrics_head(struct outbuf *m, const char *name, const char *type,
+                         const char *help)
 {
 	outbuf_printf(m, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
-	               type);
+	              type);
 }
 
 /* A double as Prometheus reads it: the shortest text that reads back as
@@ -103,8 +102,7 @@ static void metrics_sum(const struct metrics_input *in, unsigned npairs,
 	}
 }
 
-static void metrics_queries(struct outbuf *m,
-                            const struct metrics_totals *t)
+static void metrics_queries(struct outbuf *m, const struct metrics_totals *t)
 {
 	static const char *const proto[STATS_PROTO_N] = {"udp", "tcp"};
 	metrics_head(m, "dnsd_queries_total", "counter",
@@ -112,14 +110,13 @@ static void metrics_queries(struct outbuf *m,
 	for (int p = 0; p < STATS_PROTO_N; p++)
 		for (int q = 0; q < STATS_QT_N; q++)
 			outbuf_printf(m,
-			               "dnsd_queries_total{proto=\"%s\","
-			               "qtype=\"%s\"} %" PRIu64 "\n",
-			               proto[p], stats_qtype_name(q),
-			               t->queries[p][q]);
+			              "dnsd_queries_total{proto=\"%s\","
+			              "qtype=\"%s\"} %" PRIu64 "\n",
+			              proto[p], stats_qtype_name(q),
+			              t->queries[p][q]);
 }
 
-static void metrics_responses(struct outbuf *m,
-                              const struct metrics_totals *t)
+static void metrics_responses(struct outbuf *m, const struct metrics_totals *t)
 {
 	metrics_head(m, "dnsd_responses_total", "counter",
 	             "Responses sent, by response code.");
@@ -136,20 +133,19 @@ static void metrics_responses(struct outbuf *m,
 	metrics_head(m, "dnsd_responses_truncated_total", "counter",
 	             "UDP responses sent with TC=1.");
 	outbuf_printf(m, "dnsd_responses_truncated_total %" PRIu64 "\n",
-	               t->truncated);
+	              t->truncated);
 	metrics_head(m, "dnsd_queries_dropped_total", "counter",
 	             "Packets dropped unanswered (too short, or QR=1).");
 	outbuf_printf(m, "dnsd_queries_dropped_total %" PRIu64 "\n",
-	               t->dropped);
+	              t->dropped);
 	metrics_head(m, "dnsd_rrl_limited_total", "counter",
 	             "Responses dropped or slipped by response rate limiting.");
 	outbuf_printf(m, "dnsd_rrl_limited_total %" PRIu64 "\n",
-	               t->rrl_limited);
+	              t->rrl_limited);
 }
 
-static void metrics_answers(struct outbuf *m,
-                            const struct metrics_totals *t, unsigned npairs,
-                            unsigned nrecs)
+static void metrics_answers(struct outbuf *m, const struct metrics_totals *t,
+                            unsigned npairs, unsigned nrecs)
 {
 	metrics_head(m, "dnsd_answers_total", "counter",
 	             "Load-balanced answers, by record and answering cluster.");
@@ -178,16 +174,15 @@ static void metrics_answers(struct outbuf *m,
 			if (slot == 0 && v == 0)
 				continue;
 			outbuf_printf(m,
-			               "dnsd_degraded_answers_total{record=\"");
+			              "dnsd_degraded_answers_total{record=\"");
 			metrics_label(m, stats_record_name(slot));
 			outbuf_printf(m, "\",reason=\"%s\"} %" PRIu64 "\n",
-			               reason[d], v);
+			              reason[d], v);
 		}
 	}
 }
 
-static void metrics_members(struct outbuf *m,
-                            const struct metrics_input *in)
+static void metrics_members(struct outbuf *m, const struct metrics_input *in)
 {
 	metrics_head(m, "dnsd_member_up", "gauge",
 	             "1 when the member counts as healthy, else 0.");
@@ -213,8 +208,7 @@ static void metrics_members(struct outbuf *m,
 	}
 }
 
-static void metrics_probes(struct outbuf *m,
-                           const struct metrics_input *in)
+static void metrics_probes(struct outbuf *m, const struct metrics_input *in)
 {
 	static const struct probe_metrics none;
 	const struct probe_metrics *pm = in->probe ? in->probe : &none;
@@ -231,15 +225,14 @@ static void metrics_probes(struct outbuf *m,
 	outbuf_printf(m, "dnsd_probe_duration_seconds_sum ");
 	metrics_double(m, pm->sum_seconds);
 	outbuf_printf(m, "\ndnsd_probe_duration_seconds_count %" PRIu64 "\n",
-	               pm->count);
+	              pm->count);
 	metrics_head(m, "dnsd_probe_late_total", "counter",
 	             "Checks started more than 1 s after their time (an "
 	             "overloaded probe thread).");
 	outbuf_printf(m, "dnsd_probe_late_total %" PRIu64 "\n", pm->late);
 }
 
-static void metrics_reloads(struct outbuf *m,
-                            const struct metrics_input *in)
+static void metrics_reloads(struct outbuf *m, const struct metrics_input *in)
 {
 	metrics_head(m, "dnsd_config_reloads_total", "counter",
 	             "Configuration reloads, by result.");
@@ -253,9 +246,9 @@ static void metrics_reloads(struct outbuf *m,
 	             "Unix time of the last configuration load that succeeded "
 	             "(start or reload).");
 	outbuf_printf(m,
-	               "dnsd_config_last_reload_success_timestamp_seconds "
-	               "%" PRId64 "\n",
-	               in->last_reload_ok);
+	              "dnsd_config_last_reload_success_timestamp_seconds "
+	              "%" PRId64 "\n",
+	              in->last_reload_ok);
 }
 
 int metrics_render(const struct metrics_input *in, struct evbuffer *out)

@@ -17,7 +17,8 @@
 bool net_is_wildcard(const struct config_sockaddr *a)
 {
 	if (a->ss.ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&a->ss;
+		const struct sockaddr_in *s4 =
+		    (const struct sockaddr_in *)&a->ss;
 		return s4->sin_addr.s_addr == htonl(INADDR_ANY);
 	}
 	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
@@ -45,18 +46,18 @@ int net_udp_socket(const struct config_sockaddr *a)
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
 		err = -errno;
 	if (err == 0 && net_is_wildcard(a)) {
-		if (family == AF_INET &&
-		    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) < 0)
+		if (family == AF_INET && setsockopt(fd, IPPROTO_IP, IP_PKTINFO,
+		                                    &one, sizeof(one)) < 0)
 			err = -errno;
 		if (family == AF_INET6 &&
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
-			       sizeof(one)) < 0)
+		               sizeof(one)) < 0)
 			err = -errno;
 	}
 	if (err == 0) {
 		int rcvbuf = NET_UDP_RCVBUF;
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-				 sizeof(rcvbuf));
+		                 sizeof(rcvbuf));
 		/* Wake at least twice a second to see a stop request even if
 		 * the shutdown() wake-up were missed. */
 		struct timeval tv = {0, 500 * 1000};

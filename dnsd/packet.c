@@ -84,8 +84,8 @@ static bool parse_qname(struct wire *w, struct pkt_query *q)
 	for (; i < n; i++) {
 		uint8_t c = buf[start + i];
 		q->qname[i] = c;
-		q->qname_lower[i] = (uint8_t)(c | ((unsigned)(c - 'A') < 26u)
-						      << 5);
+		q->qname_lower[i] =
+		    (uint8_t)(c | ((unsigned)(c - 'A') < 26u) << 5);
 	}
 	w->pos = pos;
 	q->qname_len = (uint8_t)n;
@@ -193,7 +193,7 @@ static enum pkt_outcome parse_additional_rr(struct wire *w, struct pkt_query *q)
 		w->pos++;
 		owner_len = 1;
 	} else if (dname_unpack(w->buf, w->len, &w->pos, owner, &owner_len,
-				NULL) != 0) {
+	                        NULL) != 0) {
 		return PKT_FORMERR;
 	}
 	uint16_t type = wire_u16(w);

@@ -11,16 +11,16 @@
 #include "compat.h"
 #include "dname.h"
 
-#define PKT_HEADER_LEN 12
-#define PKT_TYPE_OPT   41
-#define PKT_TYPE_TSIG  250
-#define PKT_TYPE_IXFR  251
-#define PKT_TYPE_AXFR  252
-#define PKT_TYPE_ANY   255
-#define PKT_CLASS_IN   1
-#define PKT_CLASS_CH   3
+#define PKT_HEADER_LEN   12
+#define PKT_TYPE_OPT     41
+#define PKT_TYPE_TSIG    250
+#define PKT_TYPE_IXFR    251
+#define PKT_TYPE_AXFR    252
+#define PKT_TYPE_ANY     255
+#define PKT_CLASS_IN     1
+#define PKT_CLASS_CH     3
 #define PKT_OPCODE_QUERY 0
-#define PKT_EDNS_ECS   8 /* RFC 7871 option code */
+#define PKT_EDNS_ECS     8 /* RFC 7871 option code */
 
 /* Header flag bits in the 16-bit flags word (RFC 1035 section 4.1.1). */
 #define PKT_FLAG_QR 0x8000
@@ -41,33 +41,33 @@
 
 /* What the ladder decided. */
 enum pkt_outcome {
-	PKT_OK,		/* a well-formed query: answer it */
-	PKT_DROP,	/* shorter than a header, or QR=1: never answered */
-	PKT_FORMERR,	/* malformed: FORMERR */
-	PKT_NOTIMP,	/* opcode other than QUERY */
-	PKT_BADVERS,	/* EDNS version above 0 (RFC 6891 section 6.1.3) */
+	PKT_OK,      /* a well-formed query: answer it */
+	PKT_DROP,    /* shorter than a header, or QR=1: never answered */
+	PKT_FORMERR, /* malformed: FORMERR */
+	PKT_NOTIMP,  /* opcode other than QUERY */
+	PKT_BADVERS, /* EDNS version above 0 (RFC 6891 section 6.1.3) */
 };
 
 /* EDNS Client Subnet option of the query (RFC 7871 section 6). */
 struct pkt_ecs {
 	bool present;
-	uint16_t family;	/* 1 = IPv4, 2 = IPv6 */
+	uint16_t family; /* 1 = IPv4, 2 = IPv6 */
 	uint8_t source_prefix;
-	uint8_t addr[16];	/* host bits beyond source_prefix are zero */
+	uint8_t addr[16]; /* host bits beyond source_prefix are zero */
 };
 
 struct pkt_query {
 	uint16_t id;
-	uint16_t flags;		/* the header's flags word as received */
+	uint16_t flags; /* the header's flags word as received */
 	uint8_t opcode;
 	/* Question; valid when has_question (also for some FORMERR/NOTIMP
 	 * outcomes, so the error response can echo it). */
 	bool has_question;
 	/* 8 bytes of slack: the parser copies and folds whole words. */
-	uint8_t qname[DNAME_MAXLEN + 8];  /* as sent (client's case) */
+	uint8_t qname[DNAME_MAXLEN + 8]; /* as sent (client's case) */
 	uint8_t qname_lower[DNAME_MAXLEN + 8];
 	uint8_t qname_len;
-	uint8_t qlabels;	/* root excluded */
+	uint8_t qlabels; /* root excluded */
 	/* Bit i set when a label starts at qname[i]: lets the zone search
 	 * test "is this apex a suffix" with one bit test and a memcmp. */
 	uint64_t qlabel_map[4];
@@ -75,7 +75,7 @@ struct pkt_query {
 	uint16_t qclass;
 	/* EDNS(0) (RFC 6891); valid when edns. */
 	bool edns;
-	uint16_t edns_udp_size;	/* requestor's payload size as sent */
+	uint16_t edns_udp_size; /* requestor's payload size as sent */
 	uint8_t edns_version;
 	bool edns_do;
 	struct pkt_ecs ecs;
@@ -96,7 +96,7 @@ struct pkt_query {
  *  8. EDNS version > 0                  -> PKT_BADVERS
  * Fills q as far as parsing got. No allocation; any thread. */
 enum pkt_outcome packet_parse_query(const uint8_t *pkt, size_t len,
-				    struct pkt_query *q);
+                                    struct pkt_query *q);
 
 /* RFC mnemonic of a type ("A", "AAAA", "TYPE65280"), into buf. */
 const char *packet_type_name(uint16_t type, char *buf, size_t buflen);

@@ -8,8 +8,8 @@ int qsbr_init(struct qsbr *q, unsigned nreaders)
 {
 	atomic_init(&q->epoch, 1);
 	q->nreaders = nreaders;
-	q->readers = aligned_alloc(DNSD_CACHELINE,
-				   sizeof(*q->readers) * (nreaders ? nreaders : 1));
+	q->readers = aligned_alloc(
+	    DNSD_CACHELINE, sizeof(*q->readers) * (nreaders ? nreaders : 1));
 	if (q->readers == NULL)
 		return -1;
 	for (unsigned i = 0; i < nreaders; i++)

@@ -33,7 +33,7 @@ void resp_header(struct resp *r, uint16_t id, uint16_t flags, uint8_t rcode)
 }
 
 static void ctab_add(struct resp *r, const uint8_t *name, size_t len,
-		     size_t off)
+                     size_t off)
 {
 	if (r->nctab < RESP_CTAB_MAX && off <= RESP_PTR_MAX && len > 1) {
 		r->ctab[r->nctab].name = name;
@@ -107,7 +107,7 @@ nofit:
 }
 
 bool resp_question(struct resp *r, const uint8_t *name, const uint8_t *lower,
-		   size_t len, uint16_t qtype, uint16_t qclass)
+                   size_t len, uint16_t qtype, uint16_t qclass)
 {
 	if (r->limit - r->len < len + 4)
 		return false;
@@ -147,8 +147,8 @@ static unsigned rdata_names(uint16_t type, size_t *skip)
 }
 
 bool resp_add_rr(struct resp *r, enum resp_section s, const uint8_t *owner,
-		 size_t owner_len, uint16_t type, uint16_t rclass,
-		 uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
+                 size_t owner_len, uint16_t type, uint16_t rclass, uint32_t ttl,
+                 const uint8_t *rdata, uint16_t rdlen)
 {
 	size_t skip;
 	unsigned names = rdata_names(type, &skip);
@@ -208,7 +208,7 @@ nofit:
 }
 
 bool resp_add_rrset(struct resp *r, enum resp_section s, const uint8_t *owner,
-		    size_t owner_len, const struct zdb_rrset *rs)
+                    size_t owner_len, const struct zdb_rrset *rs)
 {
 	size_t skip;
 	if (owner == NULL && rdata_names(rs->type, &skip) == 0) {
@@ -231,8 +231,8 @@ bool resp_add_rrset(struct resp *r, enum resp_section s, const uint8_t *owner,
 	const uint8_t *p = rs->rdata;
 	for (uint16_t i = 0; i < rs->count; i++) {
 		uint16_t rdlen = wire_peek_u16(p);
-		if (!resp_add_rr(r, s, owner, owner_len, rs->type,
-				 ZDB_CLASS_IN, rs->ttl, p + 2, rdlen)) {
+		if (!resp_add_rr(r, s, owner, owner_len, rs->type, ZDB_CLASS_IN,
+		                 rs->ttl, p + 2, rdlen)) {
 			r->len = start;
 			r->nctab = nctab;
 			r->count[s] = count;
@@ -254,8 +254,8 @@ void resp_truncate(struct resp *r, size_t mark)
 }
 
 bool resp_add_opt(struct resp *r, size_t hard_limit, uint16_t payload,
-		  uint8_t ext_rcode, bool do_bit, const uint8_t *opt_data,
-		  uint16_t opt_len)
+                  uint8_t ext_rcode, bool do_bit, const uint8_t *opt_data,
+                  uint16_t opt_len)
 {
 	if (hard_limit < r->len || hard_limit - r->len < 11u + opt_len)
 		return false;

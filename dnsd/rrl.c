@@ -34,7 +34,7 @@ static void client_net(const struct sockaddr *sa, uint64_t *hi, uint64_t *lo)
 }
 
 enum rrl_action rrl_check(struct rrl_table *t, const struct sockaddr *src,
-			  uint32_t now_ms, unsigned rate, unsigned slip)
+                          uint32_t now_ms, unsigned rate, unsigned slip)
 {
 	uint64_t hi, lo;
 	client_net(src, &hi, &lo);

@@ -17,10 +17,10 @@
 #define RRL_SLOTS 8192
 
 struct rrl_bucket {
-	uint64_t hi, lo;	/* the client network, family in lo's low bits */
-	uint32_t last_ms;	/* when tokens were last refilled */
-	int32_t tokens;		/* thousandths of a response */
-	uint32_t limited;	/* responses limited so far, for the slip */
+	uint64_t hi, lo;  /* the client network, family in lo's low bits */
+	uint32_t last_ms; /* when tokens were last refilled */
+	int32_t tokens;   /* thousandths of a response */
+	uint32_t limited; /* responses limited so far, for the slip */
 	uint32_t pad;
 };
 
@@ -29,17 +29,17 @@ struct rrl_table {
 };
 
 enum rrl_action {
-	RRL_PASS,	/* send the response */
-	RRL_DROP,	/* send nothing */
-	RRL_SLIP,	/* send it truncated (TC=1, no answer): a real client
-			 * retries over TCP, a spoofed victim gets little */
+	RRL_PASS, /* send the response */
+	RRL_DROP, /* send nothing */
+	RRL_SLIP, /* send it truncated (TC=1, no answer): a real client
+	           * retries over TCP, a spoofed victim gets little */
 };
 
 /* Charge one response to the client at src at time now_ms (a monotonic
  * millisecond clock). rate is responses per second (> 0); slip is "every
  * slip-th limited response slips", 0 = drop all. Owner thread only. */
 enum rrl_action rrl_check(struct rrl_table *t, const struct sockaddr *src,
-			  uint32_t now_ms, unsigned rate, unsigned slip);
+                          uint32_t now_ms, unsigned rate, unsigned slip);
 
 /* Cut a response down to its header and question with TC=1 and no
  * records (RFC 1035 4.1.1; the client retries over TCP). Returns the new

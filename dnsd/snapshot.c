@@ -55,17 +55,17 @@ int snapshot_build(const char *path, struct snapshot **out, struct diag *diag)
 	s->arena = arena_new();
 	if (s->arena == NULL)
 		goto oom;
-	s->zones = arena_alloc(s->arena,
-			       sizeof(*s->zones) * (cfg->nzones ? cfg->nzones : 1));
+	s->zones = arena_alloc(s->arena, sizeof(*s->zones) *
+	                                     (cfg->nzones ? cfg->nzones : 1));
 	if (s->zones == NULL)
 		goto oom;
 	s->ecs = cfg->server.ecs;
 	if (snapshot_lb_prepare(s, cfg, diag) != 0)
 		goto fail;
 	const struct zdb_zone **by_cfg = arena_alloc(
-		s->arena, sizeof(*by_cfg) * (cfg->nzones ? cfg->nzones : 1));
+	    s->arena, sizeof(*by_cfg) * (cfg->nzones ? cfg->nzones : 1));
 	const struct config_record **recs = arena_alloc(
-		s->arena, sizeof(*recs) * (cfg->nrecords ? cfg->nrecords : 1));
+	    s->arena, sizeof(*recs) * (cfg->nrecords ? cfg->nrecords : 1));
 	if (by_cfg == NULL || recs == NULL)
 		goto oom;
 	/* Load every zone even after a failure, so all errors are shown. */
@@ -73,7 +73,7 @@ int snapshot_build(const char *path, struct snapshot **out, struct diag *diag)
 		const struct zdb_zone *z = NULL;
 		size_t nrec = snapshot_lb_zone_records(cfg, i, recs);
 		if (zone_load_with(&cfg->zones[i], recs, nrec, s->arena, diag,
-				   &z) == 0) {
+		                   &z) == 0) {
 			s->zones[s->nzones++] = z;
 			by_cfg[i] = z;
 		}
@@ -106,8 +106,8 @@ void snapshot_free(struct snapshot *s)
 }
 
 const struct zdb_zone *snapshot_find_zone_map(const struct snapshot *s,
-					      const uint8_t *lower, size_t len,
-					      const uint64_t map[4])
+                                              const uint8_t *lower, size_t len,
+                                              const uint64_t map[4])
 {
 	/* Longest apex first: the first zone the name lies in is the
 	 * closest. A handful of zones is the common case; a hash of apexes
@@ -126,7 +126,7 @@ const struct zdb_zone *snapshot_find_zone_map(const struct snapshot *s,
 }
 
 const struct zdb_zone *snapshot_find_zone(const struct snapshot *s,
-					  const uint8_t *lower, size_t len)
+                                          const uint8_t *lower, size_t len)
 {
 	uint64_t map[4] = {0, 0, 0, 0};
 	for (size_t p = 0; p < len && p < DNAME_MAXLEN; p += 1u + lower[p])
@@ -135,11 +135,11 @@ const struct zdb_zone *snapshot_find_zone(const struct snapshot *s,
 }
 
 static const struct zdb_zone *find_apex(const struct snapshot *s,
-					const struct zdb_zone *z)
+                                        const struct zdb_zone *z)
 {
 	for (size_t i = 0; i < s->nzones; i++)
 		if (dname_equal(s->zones[i]->apex, s->zones[i]->apex_len,
-				z->apex, z->apex_len))
+		                z->apex, z->apex_len))
 			return s->zones[i];
 	return NULL;
 }
@@ -153,7 +153,7 @@ static bool has_record(const struct snapshot *s, const char *name)
 }
 
 static bool has_member(const struct snapshot *s, const char *cluster,
-		       const char *addr)
+                       const char *addr)
 {
 	for (size_t i = 0; i < s->nclusters; i++) {
 		const struct lb_cluster *c = &s->clusters[i];
@@ -169,7 +169,7 @@ static bool has_member(const struct snapshot *s, const char *cluster,
 
 /* Log members in a but not in b as `what` ("added"/"removed"). */
 static unsigned log_member_diff(const struct snapshot *a,
-				const struct snapshot *b, const char *what)
+                                const struct snapshot *b, const char *what)
 {
 	unsigned n = 0;
 	for (size_t i = 0; i < a->nclusters; i++) {
@@ -180,7 +180,7 @@ static unsigned log_member_diff(const struct snapshot *a,
 				if (has_member(b, c->name, t))
 					continue;
 				log_info("config", "member %s (cluster %s) %s",
-					 t, c->name, what);
+				         t, c->name, what);
 				n++;
 			}
 	}
@@ -188,29 +188,31 @@ static unsigned log_member_diff(const struct snapshot *a,
 }
 
 void snapshot_log_changes(const struct snapshot *old,
-			  const struct snapshot *cur)
+                          const struct snapshot *cur)
 {
 	for (size_t i = 0; i < cur->nrecords; i++)
 		if (!has_record(old, cur->records[i].name))
 			log_info("config", "record %s added",
-				 cur->records[i].name);
+			         cur->records[i].name);
 	for (size_t i = 0; i < old->nrecords; i++)
 		if (!has_record(cur, old->records[i].name))
 			log_info("config", "record %s removed",
-				 old->records[i].name);
+			         old->records[i].name);
 	/* The member diff is quadratic; past a few thousand members per side
 	 * a reload would spend seconds on it, so only the totals are told. */
 	size_t om = 0, cm = 0;
 	for (size_t i = 0; i < old->nclusters; i++)
-		om += old->clusters[i].nmembers[0] + old->clusters[i].nmembers[1];
+		om +=
+		    old->clusters[i].nmembers[0] + old->clusters[i].nmembers[1];
 	for (size_t i = 0; i < cur->nclusters; i++)
-		cm += cur->clusters[i].nmembers[0] + cur->clusters[i].nmembers[1];
+		cm +=
+		    cur->clusters[i].nmembers[0] + cur->clusters[i].nmembers[1];
 	if (om * cm <= 4000000) {
 		unsigned madd = log_member_diff(cur, old, "added");
 		unsigned mdel = log_member_diff(old, cur, "removed");
 		if (madd + mdel > 0)
 			log_info("config", "members: %u added, %u removed",
-				 madd, mdel);
+			         madd, mdel);
 	} else if (om != cm) {
 		log_info("config", "members: %zu before, %zu now", om, cm);
 	}
@@ -220,29 +222,33 @@ void snapshot_log_changes(const struct snapshot *old,
 		const struct zdb_zone *z = cur->zones[i];
 		const struct zdb_zone *o = find_apex(old, z);
 		if (o == NULL) {
-			log_info("zone", "zone %s added (serial %u, %zu records)",
-				 z->name, z->serial, z->rr_count);
+			log_info("zone",
+			         "zone %s added (serial %u, %zu records)",
+			         z->name, z->serial, z->rr_count);
 			added++;
 		} else if (o->digest != z->digest) {
-			log_info("zone", "zone %s changed: serial %u -> %u, "
-					 "%zu records%s",
-				 z->name, o->serial, z->serial, z->rr_count,
-				 o->serial == z->serial
-					 ? " (serial not increased: secondaries "
-					   "will not notice)"
-					 : "");
+			log_info("zone",
+			         "zone %s changed: serial %u -> %u, "
+			         "%zu records%s",
+			         z->name, o->serial, z->serial, z->rr_count,
+			         o->serial == z->serial
+			             ? " (serial not increased: secondaries "
+			               "will not notice)"
+			             : "");
 			changed++;
 		}
 	}
 	for (size_t i = 0; i < old->nzones; i++) {
 		if (find_apex(cur, old->zones[i]) == NULL) {
-			log_info("zone", "zone %s removed", old->zones[i]->name);
+			log_info("zone", "zone %s removed",
+			         old->zones[i]->name);
 			removed++;
 		}
 	}
-	log_info("config", "reloaded: %zu zones (%u added, %u removed, "
-			   "%u changed), %zu records, %zu clusters, %u members "
-			   "probed",
-		 cur->nzones, added, removed, changed, cur->nrecords,
-		 cur->nclusters, cur->probes.n);
+	log_info("config",
+	         "reloaded: %zu zones (%u added, %u removed, "
+	         "%u changed), %zu records, %zu clusters, %u members "
+	         "probed",
+	         cur->nzones, added, removed, changed, cur->nrecords,
+	         cur->nclusters, cur->probes.n);
 }

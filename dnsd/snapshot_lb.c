@@ -14,24 +14,23 @@
  * health only when its address and every field of its profile are the
  * same (SPEC 4). */
 static int check_fingerprint(const struct config_check *c, char *buf,
-			     size_t len)
+                             size_t len)
 {
 	int n = snprintf(buf, len, "%d|%u|%s|%s|%s|%u|%u|%u|%u|%d|%s|",
-			 (int)c->type, c->port, c->path ? c->path : "",
-			 c->host ? c->host : "", c->body ? c->body : "",
-			 c->interval_ms, c->timeout_ms, c->rise, c->fall,
-			 (int)c->verify_tls, c->ca_file ? c->ca_file : "");
-	for (size_t i = 0; i < DNSD_ARRAY_LEN(c->expect) && n > 0 &&
-			   (size_t)n < len;
-	     i++)
+	                 (int)c->type, c->port, c->path ? c->path : "",
+	                 c->host ? c->host : "", c->body ? c->body : "",
+	                 c->interval_ms, c->timeout_ms, c->rise, c->fall,
+	                 (int)c->verify_tls, c->ca_file ? c->ca_file : "");
+	for (size_t i = 0;
+	     i < DNSD_ARRAY_LEN(c->expect) && n > 0 && (size_t)n < len; i++)
 		n += snprintf(buf + n, len - (size_t)n, "%llx.",
-			      (unsigned long long)c->expect[i]);
+		              (unsigned long long)c->expect[i]);
 	return n;
 }
 
 /* Index of the target with this key, adding it when new. */
 static long target_for(struct snapshot *s, const struct config_cluster *cc,
-		       const struct config_member *m, size_t cap)
+                       const struct config_member *m, size_t cap)
 {
 	char fp[2048];
 	char key[2200];
@@ -60,12 +59,12 @@ static int build_clusters(struct snapshot *s, const struct config *cfg)
 	size_t nmembers = 0;
 	for (size_t i = 0; i < cfg->nclusters; i++)
 		nmembers += cfg->clusters[i].nmembers;
-	s->clusters = arena_alloc(s->arena, (cfg->nclusters + 1) *
-						    sizeof(*s->clusters));
-	s->probes.targets = arena_alloc(
-		s->arena, (nmembers + 1) * sizeof(*s->probes.targets));
-	s->probes.up = arena_alloc(s->arena, (nmembers + 1) *
-						     sizeof(*s->probes.up));
+	s->clusters =
+	    arena_alloc(s->arena, (cfg->nclusters + 1) * sizeof(*s->clusters));
+	s->probes.targets =
+	    arena_alloc(s->arena, (nmembers + 1) * sizeof(*s->probes.targets));
+	s->probes.up =
+	    arena_alloc(s->arena, (nmembers + 1) * sizeof(*s->probes.up));
 	if (!s->clusters || !s->probes.targets || !s->probes.up)
 		return -1;
 	for (size_t i = 0; i < cfg->nclusters; i++) {
@@ -81,11 +80,11 @@ static int build_clusters(struct snapshot *s, const struct config *cfg)
 		/* TTL arithmetic is in whole seconds: round up, so a
 		 * degraded TTL is never shorter than one interval. */
 		c->check_interval_s =
-			cc->check ? (cc->check->interval_ms + 999) / 1000 : 0;
+		    cc->check ? (cc->check->interval_ms + 999) / 1000 : 0;
 		struct lb_member *m[2];
 		for (int f = 0; f < 2; f++) {
-			m[f] = arena_alloc(s->arena, (cc->nmembers + 1) *
-							     sizeof(*m[f]));
+			m[f] = arena_alloc(s->arena,
+			                   (cc->nmembers + 1) * sizeof(*m[f]));
 			if (m[f] == NULL)
 				return -1;
 			c->members[f] = m[f];
@@ -113,25 +112,25 @@ static int build_clusters(struct snapshot *s, const struct config *cfg)
 
 static int build_records(struct snapshot *s, const struct config *cfg)
 {
-	s->records = arena_alloc(s->arena, (cfg->nrecords + 1) *
-						   sizeof(*s->records));
+	s->records =
+	    arena_alloc(s->arena, (cfg->nrecords + 1) * sizeof(*s->records));
 	if (s->records == NULL)
 		return -1;
 	for (size_t i = 0; i < cfg->nrecords; i++) {
 		const struct config_record *cr = &cfg->records[i];
 		struct lb_record *r = &s->records[i];
 		char *name = arena_alloc(s->arena, DNAME_STRLEN);
-		const struct lb_cluster **cl = arena_alloc(
-			s->arena, (cr->nclusters + 1) * sizeof(*cl));
-		uint16_t *slots = arena_alloc(
-			s->arena, (cr->nclusters + 1) * sizeof(*slots));
+		const struct lb_cluster **cl =
+		    arena_alloc(s->arena, (cr->nclusters + 1) * sizeof(*cl));
+		uint16_t *slots =
+		    arena_alloc(s->arena, (cr->nclusters + 1) * sizeof(*slots));
 		if (name == NULL || cl == NULL || slots == NULL)
 			return -1;
 		dname_to_str(cr->dname, cr->dname_len, name, DNAME_STRLEN);
 		r->stat_slot = stats_record_slot(name);
 		for (size_t j = 0; j < cr->nclusters; j++)
 			slots[j] = stats_pair_slot(
-				name, cfg->clusters[cr->clusters[j]].name);
+			    name, cfg->clusters[cr->clusters[j]].name);
 		r->cluster_slot = slots;
 		r->name = name;
 		r->index = (uint32_t)i;
@@ -152,7 +151,7 @@ static int build_records(struct snapshot *s, const struct config *cfg)
 }
 
 int snapshot_lb_prepare(struct snapshot *s, const struct config *cfg,
-			struct diag *diag)
+                        struct diag *diag)
 {
 	if (build_clusters(s, cfg) != 0 || build_records(s, cfg) != 0) {
 		diag_add(diag, cfg->path, 0, "out of memory");
@@ -160,13 +159,13 @@ int snapshot_lb_prepare(struct snapshot *s, const struct config *cfg,
 	}
 	s->nets = geo_nets_build(cfg, s->arena);
 	s->net_cluster = arena_alloc(s->arena, (cfg->nnetworks + 1) *
-						       sizeof(*s->net_cluster));
+	                                           sizeof(*s->net_cluster));
 	if (s->nets == NULL || s->net_cluster == NULL) {
 		diag_add(diag, cfg->path, 0, "out of memory");
 		return -1;
 	}
-	s->net_v = arena_alloc(s->arena,
-			       (cfg->nnetworks + 1) * sizeof(*s->net_v));
+	s->net_v =
+	    arena_alloc(s->arena, (cfg->nnetworks + 1) * sizeof(*s->net_v));
 	if (s->net_v == NULL) {
 		diag_add(diag, cfg->path, 0, "out of memory");
 		return -1;
@@ -180,14 +179,14 @@ int snapshot_lb_prepare(struct snapshot *s, const struct config *cfg,
 	}
 	if (cfg->server.geoip != NULL &&
 	    geo_db_open(cfg->server.geoip, cfg->path, cfg->server.geoip_line,
-			diag, &s->geodb) != 0)
+	                diag, &s->geodb) != 0)
 		return -1;
 	return 0;
 }
 
 /* The records whose name lies in zone zi, for zone_load_with. */
 size_t snapshot_lb_zone_records(const struct config *cfg, size_t zi,
-				const struct config_record **out)
+                                const struct config_record **out)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < cfg->nrecords; i++)
@@ -197,8 +196,8 @@ size_t snapshot_lb_zone_records(const struct config *cfg, size_t zi,
 }
 
 int snapshot_lb_attach(struct snapshot *s, const struct config *cfg,
-		       const struct zdb_zone *const *by_config_zone,
-		       struct diag *diag)
+                       const struct zdb_zone *const *by_config_zone,
+                       struct diag *diag)
 {
 	int rc = 0;
 	for (size_t i = 0; i < cfg->nrecords; i++) {
@@ -207,27 +206,27 @@ int snapshot_lb_attach(struct snapshot *s, const struct config *cfg,
 		if (z == NULL)
 			continue; /* its zone failed to load: already said */
 		const struct zdb_node *n =
-			zdb_find_node(z, cr->dname, cr->dname_len);
+		    zdb_find_node(z, cr->dname, cr->dname_len);
 		if (n == NULL) {
 			diag_add(diag, cfg->path, cr->line,
-				 "record %s: not found in zone %s", cr->name,
-				 z->name);
+			         "record %s: not found in zone %s", cr->name,
+			         z->name);
 			rc = -1;
 			continue;
 		}
 		/* SPEC 2: the zone file may hold other types beside a
 		 * load-balanced name, but not what it answers itself. */
 		static const uint16_t clash[] = {ZDB_TYPE_A, ZDB_TYPE_AAAA,
-						 ZDB_TYPE_CNAME};
+		                                 ZDB_TYPE_CNAME};
 		for (size_t k = 0; k < DNSD_ARRAY_LEN(clash); k++) {
 			if (zdb_node_rrset(n, clash[k]) != NULL) {
 				diag_add(diag, cfg->path, cr->line,
-					 "record %s: zone file %s already has "
-					 "%s records at this name",
-					 cr->name, cfg->zones[cr->zone].file,
-					 clash[k] == ZDB_TYPE_A	   ? "A"
-					 : clash[k] == ZDB_TYPE_AAAA ? "AAAA"
-								     : "CNAME");
+				         "record %s: zone file %s already has "
+				         "%s records at this name",
+				         cr->name, cfg->zones[cr->zone].file,
+				         clash[k] == ZDB_TYPE_A      ? "A"
+				         : clash[k] == ZDB_TYPE_AAAA ? "AAAA"
+				                                     : "CNAME");
 				rc = -1;
 			}
 		}
@@ -236,14 +235,14 @@ int snapshot_lb_attach(struct snapshot *s, const struct config *cfg,
 		res = zdb_lookup(z, cr->dname, cr->dname_len, false, &at);
 		if (res == ZDB_DELEGATION) {
 			diag_add(diag, cfg->path, cr->line,
-				 "record %s: lies below the delegation %s in "
-				 "zone %s",
-				 cr->name, "point", z->name);
+			         "record %s: lies below the delegation %s in "
+			         "zone %s",
+			         cr->name, "point", z->name);
 			rc = -1;
 			continue;
 		}
 		if (rc == 0 && zdb_set_lb(z, cr->dname, cr->dname_len,
-					  &s->records[i]) != 0)
+		                          &s->records[i]) != 0)
 			rc = -1;
 	}
 	return rc;

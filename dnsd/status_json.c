@@ -56,7 +56,6 @@ void status_json_time(time_t t, char *buf, size_t len)
 		snprintf(buf, len, "1970-01-01T00:00:00Z");
 }
 
-
 static void status_str(struct outbuf *o, const char *s)
 {
 	if (o->rc == 0 && status_json_string(o->buf, s) != 0)

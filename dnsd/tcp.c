@@ -85,8 +85,8 @@ static bool partial_too_old(struct tcp_conn *c)
 	}
 	timersub(&now, &c->partial_since, &age);
 	/* Compared by hand: timercmp's operator argument trips cppcheck. */
-	return age.tv_sec > ts->idle.tv_sec ||
-	       (age.tv_sec == ts->idle.tv_sec && age.tv_usec > ts->idle.tv_usec);
+	return age.tv_sec > ts->idle.tv_sec || (age.tv_sec == ts->idle.tv_sec &&
+	                                        age.tv_usec > ts->idle.tv_usec);
 }
 
 /* Answer every complete query in the input buffer (pipelining: answers go
@@ -123,8 +123,8 @@ static void conn_read(struct bufferevent *bev, void *arg)
 		evbuffer_drain(input, 2);
 		evbuffer_remove(input, ts->in, qlen);
 		size_t rlen = answer_query(&ts->actx, snap, ts->in, qlen,
-					   ts->out + 2, ANSWER_TCP_MAX, true,
-					   (const struct sockaddr *)&c->peer);
+		                           ts->out + 2, ANSWER_TCP_MAX, true,
+		                           (const struct sockaddr *)&c->peer);
 		if (rlen == 0)
 			continue;
 		wire_put_u16(ts->out, (uint16_t)rlen);
@@ -160,7 +160,7 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 }
 
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
-		      struct sockaddr *sa, int salen, void *arg)
+                      struct sockaddr *sa, int salen, void *arg)
 {
 	struct tcp_server *ts = arg;
 	(void)l;
@@ -168,9 +168,10 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		time_t now = time(NULL);
 		if (now != ts->last_refused_log) {
 			ts->last_refused_log = now;
-			log_warn("server", "tcp: %u clients open "
-					   "(tcp_max_clients), refusing more",
-				 ts->nconns);
+			log_warn("server",
+			         "tcp: %u clients open "
+			         "(tcp_max_clients), refusing more",
+			         ts->nconns);
 		}
 		close(fd);
 		return;
@@ -202,13 +203,12 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 }
 
 struct tcp_server *tcp_server_new(struct event_base *base, struct server *srv,
-				  unsigned qsbr_index, const int *fds,
-				  size_t nfds)
+                                  unsigned qsbr_index, const int *fds,
+                                  size_t nfds)
 {
-	struct tcp_server *ts = aligned_alloc(DNSD_CACHELINE,
-					      (sizeof(*ts) + DNSD_CACHELINE - 1) /
-						      DNSD_CACHELINE *
-						      DNSD_CACHELINE);
+	struct tcp_server *ts =
+	    aligned_alloc(DNSD_CACHELINE, (sizeof(*ts) + DNSD_CACHELINE - 1) /
+	                                      DNSD_CACHELINE * DNSD_CACHELINE);
 	if (ts == NULL)
 		return NULL;
 	memset(ts, 0, sizeof(*ts));
@@ -225,7 +225,7 @@ struct tcp_server *tcp_server_new(struct event_base *base, struct server *srv,
 	}
 	for (size_t i = 0; i < nfds; i++) {
 		struct evconnlistener *l = evconnlistener_new(
-			base, accept_cb, ts, LEV_OPT_CLOSE_ON_FREE, -1, fds[i]);
+		    base, accept_cb, ts, LEV_OPT_CLOSE_ON_FREE, -1, fds[i]);
 		if (l == NULL) {
 			close(fds[i]);
 			continue;
@@ -236,7 +236,7 @@ struct tcp_server *tcp_server_new(struct event_base *base, struct server *srv,
 }
 
 void tcp_server_configure(struct tcp_server *ts,
-			  const struct config_server *cfg)
+                          const struct config_server *cfg)
 {
 	ts->max_conns = cfg->tcp_max_clients;
 	ts->idle.tv_sec = cfg->tcp_idle_timeout_ms / 1000;

@@ -18,12 +18,12 @@ struct tcp_server;
  * and listening, owned from now on). qsbr_index is the main thread's
  * reader slot. Returns NULL when out of memory. Main thread only. */
 struct tcp_server *tcp_server_new(struct event_base *base, struct server *srv,
-				  unsigned qsbr_index, const int *fds,
-				  size_t nfds);
+                                  unsigned qsbr_index, const int *fds,
+                                  size_t nfds);
 
 /* Apply limits from the configuration in force (start and reload). */
 void tcp_server_configure(struct tcp_server *ts,
-			  const struct config_server *cfg);
+                          const struct config_server *cfg);
 
 /* Stop accepting; connections finish what they have read, flush, close.
  * Calls done(arg) once the last connection is gone (maybe at once). */

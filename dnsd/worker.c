@@ -23,9 +23,9 @@
 #define WORKER_SEND_MAX 4096
 /* Room for one IP_PKTINFO or IPV6_PKTINFO control message. */
 #define WORKER_CMSG_MAX                                                        \
-	CMSG_SPACE(sizeof(struct in6_pktinfo) > sizeof(struct in_pktinfo)     \
-			   ? sizeof(struct in6_pktinfo)                        \
-			   : sizeof(struct in_pktinfo))
+	CMSG_SPACE(sizeof(struct in6_pktinfo) > sizeof(struct in_pktinfo)      \
+	               ? sizeof(struct in6_pktinfo)                            \
+	               : sizeof(struct in_pktinfo))
 
 struct worker_bufs {
 	struct mmsghdr in[WORKER_BATCH];
@@ -34,7 +34,8 @@ struct worker_bufs {
 	struct iovec out_iov[WORKER_BATCH];
 	struct sockaddr_storage addr[WORKER_BATCH];
 	_Alignas(struct cmsghdr) uint8_t in_cmsg[WORKER_BATCH][WORKER_CMSG_MAX];
-	_Alignas(struct cmsghdr) uint8_t out_cmsg[WORKER_BATCH][WORKER_CMSG_MAX];
+	_Alignas(
+	    struct cmsghdr) uint8_t out_cmsg[WORKER_BATCH][WORKER_CMSG_MAX];
 	uint8_t in_buf[WORKER_BATCH][WORKER_RECV_MAX];
 	uint8_t out_buf[WORKER_BATCH][WORKER_SEND_MAX];
 	struct rrl_table rrl;
@@ -43,7 +44,7 @@ struct worker_bufs {
 };
 
 int worker_init(struct worker *w, struct server *srv, unsigned index, int fd,
-		bool pktinfo)
+                bool pktinfo)
 {
 	memset(w, 0, sizeof(*w));
 	w->srv = srv;
@@ -56,8 +57,8 @@ int worker_init(struct worker *w, struct server *srv, unsigned index, int fd,
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	answer_ctx_init(&w->actx, &w->stats,
-			(uint64_t)ts.tv_nsec ^ ((uint64_t)index << 32) ^
-				(uint64_t)getpid());
+	                (uint64_t)ts.tv_nsec ^ ((uint64_t)index << 32) ^
+	                    (uint64_t)getpid());
 	struct worker_bufs *b = w->bufs;
 	w->actx.cache = &b->cache;
 	w->actx.geocache = &b->geocache;
@@ -108,7 +109,7 @@ static void send_all(struct worker *w, unsigned n)
 	unsigned sent = 0;
 	while (sent < n) {
 		int r = (int)syscall(SYS_sendmmsg, w->fd, w->bufs->out + sent,
-				     n - sent, 0);
+		                     n - sent, 0);
 		if (r > 0) {
 			sent += (unsigned)r;
 		} else if (r < 0 && errno == EINTR) {
@@ -154,7 +155,7 @@ static void *worker_main(void *arg)
 		 * thread cancellation points and pay for it on every call;
 		 * workers are never cancelled. */
 		int n = (int)syscall(SYS_recvmmsg, w->fd, b->in, WORKER_BATCH,
-				     MSG_WAITFORONE, NULL);
+		                     MSG_WAITFORONE, NULL);
 		used = n > 0 ? n : 0;
 		if (n <= 0)
 			continue; /* timeout, EINTR, or woken by shutdown */
@@ -170,7 +171,7 @@ static void *worker_main(void *arg)
 			struct timespec ts;
 			clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 			now_ms = (uint32_t)((uint64_t)ts.tv_sec * 1000 +
-					    (uint64_t)ts.tv_nsec / 1000000);
+			                    (uint64_t)ts.tv_nsec / 1000000);
 		}
 		unsigned nout = 0;
 		for (int i = 0; i < n; i++) {
@@ -180,23 +181,23 @@ static void *worker_main(void *arg)
 				continue;
 			}
 			size_t len = answer_query(
-				&w->actx, snap, b->in_buf[i], b->in[i].msg_len,
-				b->out_buf[nout], WORKER_SEND_MAX, false,
-				(const struct sockaddr *)&b->addr[i]);
+			    &w->actx, snap, b->in_buf[i], b->in[i].msg_len,
+			    b->out_buf[nout], WORKER_SEND_MAX, false,
+			    (const struct sockaddr *)&b->addr[i]);
 			if (len == 0)
 				continue;
 			if (rrl > 0) {
 				enum rrl_action act = rrl_check(
-					&b->rrl,
-					(const struct sockaddr *)&b->addr[i],
-					now_ms, rrl, slip);
+				    &b->rrl,
+				    (const struct sockaddr *)&b->addr[i],
+				    now_ms, rrl, slip);
 				if (act != RRL_PASS)
 					stats_inc(&w->stats.rrl_limited);
 				if (act == RRL_DROP)
 					continue;
 				if (act == RRL_SLIP) {
 					len = rrl_slip_response(
-						b->out_buf[nout], len);
+					    b->out_buf[nout], len);
 					if (len == 0)
 						continue;
 				}

@@ -13,11 +13,11 @@
 struct worker_bufs;
 
 struct worker {
-	struct stats stats;	/* first: its own cache lines */
+	struct stats stats; /* first: its own cache lines */
 	struct server *srv;
-	unsigned index;		/* qsbr reader slot */
+	unsigned index; /* qsbr reader slot */
 	int fd;
-	bool pktinfo;		/* socket is a wildcard: reply from dst */
+	bool pktinfo; /* socket is a wildcard: reply from dst */
 	pthread_t thread;
 	bool started;
 	struct answer_ctx actx;
@@ -27,7 +27,7 @@ struct worker {
 /* Prepare w for fd (owned by the worker from now on) and allocate its
  * buffers. Returns 0 or -1. Main thread, before start. */
 int worker_init(struct worker *w, struct server *srv, unsigned index, int fd,
-		bool pktinfo);
+                bool pktinfo);
 /* Start the thread. Returns 0 or -errno. */
 int worker_start(struct worker *w);
 /* Wake a worker blocked in recvmmsg so it sees srv->stopping. */

@@ -262,8 +262,8 @@ int zone_load(const struct config_zone *cz, struct arena *arena,
 }
 
 int zone_load_with(const struct config_zone *cz,
-                   const struct config_record *const *reserve,
-                   size_t nreserve, struct arena *arena, struct diag *diag,
+                   const struct config_record *const *reserve, size_t nreserve,
+                   struct arena *arena, struct diag *diag,
                    const struct zdb_zone **out)
 {
 	struct zone_reader zr = {.cz = cz, .diag = diag, .lineno = 1};

@@ -14,13 +14,13 @@ struct arena;
  * all are shown). The compiled zone lives in arena. Returns 0 and *out, or
  * -1. Any one thread at a time per arena. */
 int zone_load(const struct config_zone *cz, struct arena *arena,
-	      struct diag *diag, const struct zdb_zone **out);
+              struct diag *diag, const struct zdb_zone **out);
 
 /* zone_load, and also make the names of these load-balanced records exist
  * in the zone (zdb_builder_reserve) so they can carry their lb data. */
 int zone_load_with(const struct config_zone *cz,
-		   const struct config_record *const *reserve,
-		   size_t nreserve, struct arena *arena, struct diag *diag,
-		   const struct zdb_zone **out);
+                   const struct config_record *const *reserve, size_t nreserve,
+                   struct arena *arena, struct diag *diag,
+                   const struct zdb_zone **out);
 
 #endif

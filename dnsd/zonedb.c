@@ -378,8 +378,7 @@ oom:
 	return -1;
 }
 
-int zdb_builder_reserve(struct zdb_builder *b, const uint8_t *name,
-			size_t len)
+int zdb_builder_reserve(struct zdb_builder *b, const uint8_t *name, size_t len)
 {
 	if (dname_check(name, len) < 0 ||
 	    !dname_is_subdomain(name, len, b->apex, b->apex_len))
@@ -401,7 +400,7 @@ int zdb_builder_reserve(struct zdb_builder *b, const uint8_t *name,
 }
 
 int zdb_set_lb(const struct zdb_zone *z, const uint8_t *lower, size_t len,
-	       const void *lb)
+               const void *lb)
 {
 	const struct zdb_node *n = zdb_find_node(z, lower, len);
 	if (n == NULL)
@@ -866,7 +865,7 @@ static uint64_t content_digest(const struct zdb_builder *b)
 		wire_put_u16(fixed + 2, r->rdlen);
 		wire_put_u32(fixed + 4, r->ttl);
 		const uint8_t *parts[3] = {r->owner, fixed,
-					   b->pool + r->rdata_off};
+		                           b->pool + r->rdata_off};
 		size_t lens[3] = {r->owner_len, sizeof(fixed), r->rdlen};
 		for (int k = 0; k < 3; k++)
 			for (size_t j = 0; j < lens[k]; j++) {

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 
 struct flap {
-	bool known;	/* false until the first result */
+	bool known; /* false until the first result */
 	bool up;
 	unsigned streak; /* consecutive results against the current state */
 };

@@ -17,11 +17,11 @@
 /* One thing to probe: an (address, check profile) pair. Members of several
  * clusters with the same address and profile share one target. */
 struct probe_target {
-	int family;		/* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	uint8_t addr[16];
-	char addr_text[48];	/* inet_ntop form */
+	char addr_text[48];               /* inet_ntop form */
 	const struct config_check *check; /* never NULL */
-	const char *cluster;	/* first cluster holding it, for logs */
+	const char *cluster; /* first cluster holding it, for logs */
 	/* Identity across reloads: address + every field of the profile.
 	 * A reload keeps the state of a target whose key is unchanged. */
 	const char *key;
@@ -29,14 +29,14 @@ struct probe_target {
 
 /* What the last check of a target said, for /status and logs. */
 struct probe_status {
-	bool checked;		/* false before the first check */
+	bool checked; /* false before the first check */
 	bool ok;
 	bool up;
-	char detail[96];	/* "HTTP 200", "timeout after 2000 ms", ... */
+	char detail[96]; /* "HTTP 200", "timeout after 2000 ms", ... */
 	double duration_ms;
-	struct timespec at;	/* CLOCK_REALTIME of the last check */
-	struct timespec since;	/* CLOCK_REALTIME of the last state change */
-	uint64_t failures;	/* failed checks since the target appeared */
+	struct timespec at;    /* CLOCK_REALTIME of the last check */
+	struct timespec since; /* CLOCK_REALTIME of the last state change */
+	uint64_t failures;     /* failed checks since the target appeared */
 };
 
 /* The targets of one snapshot. Built by the snapshot builder (immutable
@@ -113,12 +113,12 @@ void prober_metrics(struct prober *p, struct probe_metrics *out);
  * strings are copies, so an event outlives the snapshot it came from. */
 #define PROBE_EVENTS_MAX 64
 struct probe_event {
-	struct timespec at;	/* CLOCK_REALTIME */
+	struct timespec at; /* CLOCK_REALTIME */
 	char address[48];
 	char cluster[64];
-	bool up;		/* the new state */
-	bool first;		/* the first result of the target, not a change */
-	char reason[96];	/* the check result that decided it */
+	bool up;         /* the new state */
+	bool first;      /* the first result of the target, not a change */
+	char reason[96]; /* the check result that decided it */
 };
 /* Copy up to max events, most recent first, into out. Returns how many.
  * Any thread (takes the prober's lock briefly). */

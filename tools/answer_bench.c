@@ -20,7 +20,7 @@
 
 /* A query: header, question, OPT (payload 1232) with an optional ECS. */
 static size_t make_query(uint8_t *buf, const char *name, uint16_t type,
-			 const char *ecs)
+                         const char *ecs)
 {
 	memset(buf, 0, 12);
 	buf[1] = 0x42;
@@ -70,23 +70,34 @@ int main(int argc, char **argv)
 	int opt;
 	while ((opt = getopt(argc, argv, "c:n:t:e:C")) != -1) {
 		switch (opt) {
-		case 'C': use_cache = true; break;
-		case 'c': cfg = optarg; break;
-		case 'n': count = atol(optarg); break;
-		case 't': tname = optarg; break;
-		case 'e': ecs = optarg; break;
-		default: return 2;
+		case 'C':
+			use_cache = true;
+			break;
+		case 'c':
+			cfg = optarg;
+			break;
+		case 'n':
+			count = atol(optarg);
+			break;
+		case 't':
+			tname = optarg;
+			break;
+		case 'e':
+			ecs = optarg;
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (cfg == NULL || optind + 1 != argc) {
 		fprintf(stderr, "usage: answer_bench -c FILE [-n COUNT] "
-				"[-t A|AAAA|TXT|MX] [-e ECS] NAME\n");
+		                "[-t A|AAAA|TXT|MX] [-e ECS] NAME\n");
 		return 2;
 	}
 	uint16_t type = strcmp(tname, "AAAA") == 0  ? 28
-			: strcmp(tname, "TXT") == 0 ? 16
-			: strcmp(tname, "MX") == 0  ? 15
-						    : 1;
+	                : strcmp(tname, "TXT") == 0 ? 16
+	                : strcmp(tname, "MX") == 0  ? 15
+	                                            : 1;
 	struct diag d;
 	struct snapshot *s;
 	diag_init(&d);
@@ -119,10 +130,10 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long i = 0; i < count; i++)
 		total += answer_query(&ctx, s, q, qlen, r, sizeof(r), false,
-				      (const struct sockaddr *)&src);
+		                      (const struct sockaddr *)&src);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double ns = (double)(t1.tv_sec - t0.tv_sec) * 1e9 +
-		    (double)(t1.tv_nsec - t0.tv_nsec);
+	            (double)(t1.tv_nsec - t0.tv_nsec);
 	printf("%ld queries, %.1f ns/query, %.1f bytes/response\n", count,
 	       ns / (double)count, (double)total / (double)count);
 	free(ctx.cache);

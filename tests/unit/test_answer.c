@@ -24,7 +24,7 @@ static struct stats st;
 
 /* A query for name/type; edns = 0 for none, else the payload size. */
 static size_t query(uint8_t *buf, const char *name, uint16_t type,
-		    uint16_t edns)
+                    uint16_t edns)
 {
 	memset(buf, 0, 12);
 	buf[0] = 0xab;
@@ -66,16 +66,25 @@ static const struct {
 	uint16_t type;
 	uint16_t edns;
 } cases[] = {
-	{"www.example.com", 1, 0},	 {"www.example.com", 1, 1232},
-	{"WwW.ExAmPlE.CoM", 1, 1232},	 {"www.example.com", 28, 4096},
-	{"nope.example.com", 1, 0},	 {"NOPE.example.com", 1, 1232},
-	{"alias.example.com", 1, 1232},	 {"example.com", 15, 0},
-	{"example.com", 15, 1232},	 {"example.com", 2, 1232},
-	{"x.sub.example.com", 1, 0},	 {"a.b.wild.example.com", 16, 0},
-	{"example.com", 255, 1232},	 {"info.example.com", 16, 512},
-	{"www.example.com", 16, 0},	 {"app.example.com", 1, 1232},
-	{"lb.example.com", 1, 0},	 {"other.test", 1, 0},
-	{"_sip._udp.example.com", 33, 1232},
+    {"www.example.com", 1, 0},
+    {"www.example.com", 1, 1232},
+    {"WwW.ExAmPlE.CoM", 1, 1232},
+    {"www.example.com", 28, 4096},
+    {"nope.example.com", 1, 0},
+    {"NOPE.example.com", 1, 1232},
+    {"alias.example.com", 1, 1232},
+    {"example.com", 15, 0},
+    {"example.com", 15, 1232},
+    {"example.com", 2, 1232},
+    {"x.sub.example.com", 1, 0},
+    {"a.b.wild.example.com", 16, 0},
+    {"example.com", 255, 1232},
+    {"info.example.com", 16, 512},
+    {"www.example.com", 16, 0},
+    {"app.example.com", 1, 1232},
+    {"lb.example.com", 1, 0},
+    {"other.test", 1, 0},
+    {"_sip._udp.example.com", 33, 1232},
 };
 
 static void test_cache_never_changes_a_response(void **state)
@@ -95,26 +104,26 @@ static void test_cache_never_changes_a_response(void **state)
 	 * looked up after being filled by a query of another size. */
 	for (int round = 0; round < 3; round++) {
 		for (size_t i = 0; i < DNSD_ARRAY_LEN(cases); i++) {
-			size_t k = round == 1 ? DNSD_ARRAY_LEN(cases) - 1 - i
-					      : i;
+			size_t k =
+			    round == 1 ? DNSD_ARRAY_LEN(cases) - 1 - i : i;
 			uint8_t q[512], a[4096], b[4096];
 			size_t ql = query(q, cases[k].name, cases[k].type,
-					  cases[k].edns);
+			                  cases[k].edns);
 			/* lb.example.com draws at random: same seed for
 			 * both contexts keeps the draws equal. */
 			plain.rng[0] = cached.rng[0] = 99 + i;
 			plain.rng[1] = cached.rng[1] = 7;
 			size_t al = answer_query(&plain, s, q, ql, a, sizeof(a),
-						 false, sa);
+			                         false, sa);
 			size_t bl = answer_query(&cached, s, q, ql, b,
-						 sizeof(b), false, sa);
+			                         sizeof(b), false, sa);
 			assert_true(al > 12);
 			assert_int_equal(al, bl);
 			assert_memory_equal(a, b, al);
 			/* The question is echoed in the client's case. */
-			assert_memory_equal(a + 12, q + 12, ql - 12 -
-						      (cases[k].edns ? 11 : 0) -
-						      4);
+			assert_memory_equal(a + 12, q + 12,
+			                    ql - 12 - (cases[k].edns ? 11 : 0) -
+			                        4);
 		}
 	}
 	free(cached.cache);
@@ -134,7 +143,7 @@ static void test_new_snapshot_not_answered_from_cache(void **state)
 	FILE *f = fopen(ini, "w");
 	assert_non_null(f);
 	fprintf(f, "[server]\nlisten = 127.0.0.1:53\n\n[zone t.test]\n"
-		   "file = t.zone\n");
+	           "file = t.zone\n");
 	fclose(f);
 	struct answer_ctx c;
 	answer_ctx_init(&c, &st, 1);
@@ -145,19 +154,20 @@ static void test_new_snapshot_not_answered_from_cache(void **state)
 	for (int i = 0; i < 2; i++) {
 		f = fopen(zone, "w");
 		assert_non_null(f);
-		fprintf(f, "t.test. 60 IN SOA ns.t.test. h.t.test. 1 2 3 4 5\n"
-			   "t.test. 60 IN NS ns.t.test.\n"
-			   "ns.t.test. 60 IN A 192.0.2.1\n"
-			   "www.t.test. 60 IN A %s\n",
-			addrs[i]);
+		fprintf(f,
+		        "t.test. 60 IN SOA ns.t.test. h.t.test. 1 2 3 4 5\n"
+		        "t.test. 60 IN NS ns.t.test.\n"
+		        "ns.t.test. 60 IN A 192.0.2.1\n"
+		        "www.t.test. 60 IN A %s\n",
+		        addrs[i]);
 		fclose(f);
 		struct snapshot *s = build(ini);
 		uint8_t q[512], a[4096];
 		size_t ql = query(q, "www.t.test", 1, 0);
 		for (int rep = 0; rep < 2; rep++) {
-			size_t al = answer_query(&c, s, q, ql, a, sizeof(a),
-						 false,
-						 (const struct sockaddr *)&src);
+			size_t al =
+			    answer_query(&c, s, q, ql, a, sizeof(a), false,
+			                 (const struct sockaddr *)&src);
 			assert_true(al >= 4);
 			uint8_t want[4];
 			inet_pton(AF_INET, addrs[i], want);
@@ -185,21 +195,22 @@ static void test_geo_cache_matches_database(void **state)
 	FILE *f = fopen(zone, "w");
 	assert_non_null(f);
 	fprintf(f, "t.test. 60 IN SOA ns.t.test. h.t.test. 1 2 3 4 5\n"
-		   "t.test. 60 IN NS ns.t.test.\n");
+	           "t.test. 60 IN NS ns.t.test.\n");
 	fclose(f);
 	f = fopen(ini, "w");
 	assert_non_null(f);
-	fprintf(f, "[server]\nlisten = 127.0.0.1:53\n"
-		   "geoip = %s/tests/data/geoip/dnsd-test.mmdb\n"
-		   "[zone t.test]\nfile = t.zone\n",
-		cwd);
+	fprintf(f,
+	        "[server]\nlisten = 127.0.0.1:53\n"
+	        "geoip = %s/tests/data/geoip/dnsd-test.mmdb\n"
+	        "[zone t.test]\nfile = t.zone\n",
+	        cwd);
 	fclose(f);
 	struct snapshot *s = build(ini);
 	struct client_geo_cache *cache = calloc(1, sizeof(*cache));
 	assert_non_null(cache);
 	const char *v4[] = {"192.0.2.1",   "192.0.2.200", "198.51.100.7",
-			    "203.0.113.9", "100.64.1.5",  "100.64.0.5",
-			    "100.65.3.3",  "10.1.2.3",	  "198.18.0.1"};
+	                    "203.0.113.9", "100.64.1.5",  "100.64.0.5",
+	                    "100.65.3.3",  "10.1.2.3",    "198.18.0.1"};
 	for (int round = 0; round < 3; round++) {
 		for (size_t i = 0; i < DNSD_ARRAY_LEN(v4); i++) {
 			struct client_addr a = {.family = AF_INET};
@@ -235,9 +246,9 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cache_never_changes_a_response),
-		cmocka_unit_test(test_new_snapshot_not_answered_from_cache),
-		cmocka_unit_test(test_geo_cache_matches_database),
+	    cmocka_unit_test(test_cache_never_changes_a_response),
+	    cmocka_unit_test(test_new_snapshot_not_answered_from_cache),
+	    cmocka_unit_test(test_geo_cache_matches_database),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -25,7 +25,7 @@ struct world {
 };
 
 static void world_init(struct world *w, unsigned nclusters,
-		       enum lb_policy policy)
+                       enum lb_policy policy)
 {
 	memset(w, 0, sizeof(*w));
 	static const char *names[] = {"c0", "c1", "c2", "c3"};
@@ -54,7 +54,7 @@ static void world_init(struct world *w, unsigned nclusters,
 
 /* Add a member; its target id is cluster*8 + family*4 + index, up. */
 static struct lb_member *add(struct world *w, unsigned c, enum lb_family f,
-			     uint8_t last, uint16_t weight)
+                             uint8_t last, uint16_t weight)
 {
 	struct lb_cluster *cl = &w->c[c];
 	unsigned i = cl->nmembers[f]++;
@@ -95,8 +95,11 @@ static const struct lb_client unknown = {.source = LB_LOC_UNKNOWN};
 
 static struct lb_client at(double lat, double lon)
 {
-	struct lb_client c = {.source = LB_LOC_GEOIP, .has_location = true,
-			      .lat = lat, .lon = lon, .prefix = 24};
+	struct lb_client c = {.source = LB_LOC_GEOIP,
+	                      .has_location = true,
+	                      .lat = lat,
+	                      .lon = lon,
+	                      .prefix = 24};
 	geo_unit_vector(lat, lon, c.v);
 	return c;
 }
@@ -251,7 +254,7 @@ static void test_answers_distinct(void **state)
 		for (unsigned i = 0; i < ch.n; i++)
 			for (unsigned j = i + 1; j < ch.n; j++)
 				assert_ptr_not_equal(ch.picked[i],
-						     ch.picked[j]);
+				                     ch.picked[j]);
 	}
 	w.rec.answers = 20; /* more than exist: all 7, once each */
 	lb_choose(&w.rec, LB_V4, &w.health, &unknown, w.rng, &ch);
@@ -416,8 +419,8 @@ static void test_geo_pinned_cluster(void **state)
 		add(&w, c, LB_V4, (uint8_t)c, 1);
 	/* [networks] pins New York: it goes first, then the rest by
 	 * distance from New York (Dublin before Paris). */
-	struct lb_client cl = {.source = LB_LOC_NETWORKS,
-			       .pinned = &w.c[1], .prefix = 16};
+	struct lb_client cl = {
+	    .source = LB_LOC_NETWORKS, .pinned = &w.c[1], .prefix = 16};
 	lb_choose(&w.rec, LB_V4, &w.health, &cl, w.rng, &ch);
 	assert_ptr_equal(ch.order[0], &w.c[1]);
 	assert_ptr_equal(ch.order[1], &w.c[0]);
@@ -443,19 +446,19 @@ static void test_check_none_always_up(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_failover_order_and_spill),
-		cmocka_unit_test(test_min_healthy_spill_and_fallback),
-		cmocka_unit_test(test_all_down_rules),
-		cmocka_unit_test(test_family_filtering),
-		cmocka_unit_test(test_drained_member_never_answered),
-		cmocka_unit_test(test_answers_distinct),
-		cmocka_unit_test(test_weighted_chi_square),
-		cmocka_unit_test(test_weighted_without_replacement),
-		cmocka_unit_test(test_weighted_pool_min_healthy),
-		cmocka_unit_test(test_geo_order),
-		cmocka_unit_test(test_geo_antimeridian_and_poles),
-		cmocka_unit_test(test_geo_pinned_cluster),
-		cmocka_unit_test(test_check_none_always_up),
+	    cmocka_unit_test(test_failover_order_and_spill),
+	    cmocka_unit_test(test_min_healthy_spill_and_fallback),
+	    cmocka_unit_test(test_all_down_rules),
+	    cmocka_unit_test(test_family_filtering),
+	    cmocka_unit_test(test_drained_member_never_answered),
+	    cmocka_unit_test(test_answers_distinct),
+	    cmocka_unit_test(test_weighted_chi_square),
+	    cmocka_unit_test(test_weighted_without_replacement),
+	    cmocka_unit_test(test_weighted_pool_min_healthy),
+	    cmocka_unit_test(test_geo_order),
+	    cmocka_unit_test(test_geo_antimeridian_and_poles),
+	    cmocka_unit_test(test_geo_pinned_cluster),
+	    cmocka_unit_test(test_check_none_always_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,15 +96,15 @@ static void test_slip_response(void **state)
 {
 	(void)state;
 	/* id 0x1234, QR AA, 1 question, 1 answer, then www.x. A IN + RR */
-	uint8_t resp[] = {0x12, 0x34, 0x84, 0x00, 0, 1, 0, 1, 0, 0, 0, 0,
-			  3, 'w', 'w', 'w', 1, 'x', 0, 0, 1, 0, 1,
-			  0xC0, 0x0C, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4,
-			  192, 0, 2, 1};
+	uint8_t resp[] = {0x12, 0x34, 0x84, 0x00, 0,    1,   0, 1,   0, 0,
+	                  0,    0,    3,    'w',  'w',  'w', 1, 'x', 0, 0,
+	                  1,    0,    1,    0xC0, 0x0C, 0,   1, 0,   1, 0,
+	                  0,    0,    30,   0,    4,    192, 0, 2,   1};
 	size_t n = rrl_slip_response(resp, sizeof(resp));
 	assert_int_equal(n, 12 + 7 + 4);
 	assert_int_equal(resp[2] & 0x02, 0x02); /* TC */
-	assert_int_equal(resp[7], 0);		 /* ANCOUNT */
-	assert_int_equal(resp[5], 1);		 /* QDCOUNT kept */
+	assert_int_equal(resp[7], 0);           /* ANCOUNT */
+	assert_int_equal(resp[5], 1);           /* QDCOUNT kept */
 	uint8_t bad[] = {0, 0, 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 70, 'a'};
 	assert_int_equal(rrl_slip_response(bad, sizeof(bad)), 0);
 }
@@ -112,10 +112,10 @@ static void test_slip_response(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_burst_then_refill),
-		cmocka_unit_test(test_networks_share_a_bucket),
-		cmocka_unit_test(test_slip_cadence),
-		cmocka_unit_test(test_slip_response),
+	    cmocka_unit_test(test_burst_then_refill),
+	    cmocka_unit_test(test_networks_share_a_bucket),
+	    cmocka_unit_test(test_slip_cadence),
+	    cmocka_unit_test(test_slip_response),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
