@@ -16,13 +16,13 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 OPT    ?= -O2 -g
 CFLAGS ?=
-CPPFLAGS += -D_GNU_SOURCE -Idnsd -Iprobes
+CPPFLAGS += -D_GNU_SOURCE -Idnsd -I.
 ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(HARDEN) -pthread $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS ?=
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -pthread $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm
 
-LIB_SRC  := $(filter-out dnsd/main.c,$(wildcard dnsd/*.c)) $(wildcard probes/*.c)
+LIB_SRC  := $(filter-out dnsd/server/main.c,$(wildcard dnsd/*/*.c)) $(wildcard probes/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -30,12 +30,15 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz-replay/%)
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tools/%.c=$(BUILD)/%)
+# Test doubles (fake backend, reflector): built beside the tools.
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/%)
 
 .PHONY: all test unit integration fuzz-replay asan tsan run deps install \
 	clean lint format format-check valgrind valgrind-unit \
 	valgrind-integration fuzz bench e2e-browser soak
 
-all: $(BUILD)/dnsd $(BUILD)/libdnsd.a $(TOOL_BIN)
+all: $(BUILD)/dnsd $(BUILD)/libdnsd.a $(TOOL_BIN) $(HELPER_BIN)
 
 # V=1 shows the full command lines.
 Q := $(if $(V),,@)
@@ -49,10 +52,13 @@ $(BUILD)/libdnsd.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/dnsd: $(BUILD)/obj/dnsd/main.o $(BUILD)/libdnsd.a
+$(BUILD)/dnsd: $(BUILD)/obj/dnsd/server/main.o $(BUILD)/libdnsd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/%: $(BUILD)/obj/tools/%.o $(BUILD)/libdnsd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/%: $(BUILD)/obj/tests/helpers/%.o $(BUILD)/libdnsd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libdnsd.a
@@ -71,20 +77,20 @@ fuzz-replay: $(FUZZ_REPLAY)
 # replay, ending in "N passed, N failed".
 test: deps
 	$(MAKE) all unit fuzz-replay
-	BUILD=$(BUILD) tools/run-tests.sh
+	BUILD=$(BUILD) tests/run-tests.sh
 
 # Sanitizer builds go to their own folders so they never mix objects.
 asan: deps
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" all unit fuzz-replay
 	BUILD=build/asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tools/run-tests.sh
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run-tests.sh
 
 tsan: deps
 	$(MAKE) BUILD=build/tsan OPT="-O1 -g -fsanitize=thread" HARDEN="-fPIE" \
 		LDFLAGS="-fsanitize=thread" all unit fuzz-replay
 	BUILD=build/tsan TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-		tools/run-tests.sh
+		tests/run-tests.sh
 
 run: deps all
 	tools/run-demo.sh
@@ -123,19 +129,20 @@ e2e-browser:
 
 lint:
 	@DEPS_EXTRA="cppcheck clang-tidy" tools/deps.sh
+	/usr/bin/python3 tests/lint/check_layers.py
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Idnsd -Iprobes dnsd probes tools
-	clang-tidy --quiet $(LIB_SRC) dnsd/main.c $(TOOL_SRC) -- $(CPPFLAGS) -std=c11 $(PKG_CFLAGS)
+		--inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Idnsd -I. dnsd probes tools tests/helpers
+	clang-tidy --quiet $(LIB_SRC) dnsd/server/main.c $(TOOL_SRC) $(HELPER_SRC) -- $(CPPFLAGS) -std=c11 $(PKG_CFLAGS)
 
 format:
-	clang-format -i dnsd/*.[ch] probes/*.[ch] tools/*.c tests/unit/*.c tests/fuzz/*.c
+	clang-format -i dnsd/*/*.[ch] probes/*.[ch] tools/*.c tests/helpers/*.c tests/unit/*.c tests/fuzz/*.c
 
 format-check:
-	clang-format --dry-run --Werror dnsd/*.[ch] probes/*.[ch] tools/*.c tests/unit/*.c tests/fuzz/*.c
+	clang-format --dry-run --Werror dnsd/*/*.[ch] probes/*.[ch] tools/*.c tests/helpers/*.c tests/unit/*.c tests/fuzz/*.c
 
 # memcheck: every unit test, then the integration tests that exercise the
 # server's memory paths (answers, bad packets, TCP, reload, start and stop)
-# with dnsd under valgrind (tools/valgrind-dnsd; an error exits 99). The
+# with dnsd under valgrind (tests/helpers/valgrind-dnsd; an error exits 99). The
 # timing-bound health tests are left to the native and sanitizer runs.
 VALGRIND_IT ?= answers. edns. malformed. tcp. reload. lifecycle. cli. rrl.
 valgrind: valgrind-unit valgrind-integration
@@ -145,7 +152,7 @@ valgrind-unit: all unit
 
 valgrind-integration: all
 	@DEPS_EXTRA=valgrind tools/deps.sh
-	DNSD=tools/valgrind-dnsd VALGRIND_DNSD=$(CURDIR)/$(BUILD)/dnsd /usr/bin/python3 \
+	DNSD=tests/helpers/valgrind-dnsd VALGRIND_DNSD=$(CURDIR)/$(BUILD)/dnsd /usr/bin/python3 \
 		tests/integration/run.py $(VALGRIND_IT)
 
 clean:
@@ -157,7 +164,7 @@ clean:
 FUZZ_TIME ?= 60
 fuzz:
 	@DEPS_EXTRA="clang libclang-rt-14-dev" tools/deps.sh
-	FUZZ_TIME=$(FUZZ_TIME) tools/fuzz.sh
+	FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/fuzz.sh
 
 # Benchmarks (README "Benchmarks"): dnsd against gdnsd, Knot, NSD and
 # PowerDNS on the loopback, installing the peers from Debian if missing.
@@ -170,9 +177,9 @@ bench: all $(BUILD)/tests/test_geo
 bench-scale: all
 	BUILD=$(BUILD) tools/bench-scale.sh
 
-# Load + chaos against build/dnsd for SOAK_TIME seconds (tools/soak.py;
+# Load + chaos against build/dnsd for SOAK_TIME seconds (tests/soak/soak.py;
 # SOAK_RATE, default 3000 queries/s, is read from the environment). A 30 s
 # run is part of make test.
 SOAK_TIME ?= 300
 soak: all
-	/usr/bin/python3 tools/soak.py --time $(SOAK_TIME) --dnsd $(BUILD)/dnsd
+	/usr/bin/python3 tests/soak/soak.py --time $(SOAK_TIME) --dnsd $(BUILD)/dnsd

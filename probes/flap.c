@@ -1,5 +1,5 @@
 /* flap.c - the rise/fall state machine of one target (see flap.h). */
-#include "flap.h"
+#include "probes/flap.h"
 
 bool flap_record(struct flap *f, bool ok, unsigned rise, unsigned fall)
 {

@@ -2,7 +2,7 @@
  * interface, driven by the probe thread's libevent base (the wiring of
  * curl's hiperfifo example). Each check is one self-contained transfer on
  * a fresh connection; the easy handles carrying them are pooled. */
-#include "http_check.h"
+#include "probes/http_check.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -14,9 +14,9 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
-#include "config.h"
-#include "probe.h"
-#include "version.h"
+#include "conf/config.h"
+#include "probes/probe.h"
+#include "base/version.h"
 
 /* Why 64 KiB: a health page is small; the cap keeps a misbehaving backend
  * from making the prober hold megabytes, and bodies are searched only as

@@ -3,7 +3,7 @@
  * bounded number of checks in flight (the rest wait in schedule order),
  * keeps rise/fall state and publishes it as up[] bytes and a locked status
  * table. */
-#include "probe.h"
+#include "probes/probe.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -17,10 +17,10 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
-#include "flap.h"
-#include "http_check.h"
-#include "log.h"
-#include "tcp_check.h"
+#include "probes/flap.h"
+#include "probes/http_check.h"
+#include "base/log.h"
+#include "probes/tcp_check.h"
 
 /* Why 500 ms: curl and the tcp check enforce the timeout themselves, to a
  * few ms; this watchdog only catches a check stuck past it (a slow TLS

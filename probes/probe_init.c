@@ -1,6 +1,6 @@
 /* probe_init.c - process-wide set-up of the probing libraries, kept here so
  * that main.c never includes libcurl itself. */
-#include "probe.h"
+#include "probes/probe.h"
 
 #include <curl/curl.h>
 #include <event2/thread.h>

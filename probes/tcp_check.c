@@ -1,6 +1,6 @@
 /* tcp_check.c - tcp health check: non-blocking connect, success when the
  * connection opens within the timeout (relayd's check_tcp, on libevent). */
-#include "tcp_check.h"
+#include "probes/tcp_check.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -12,7 +12,7 @@
 
 #include <event2/event.h>
 
-#include "probe.h"
+#include "probes/probe.h"
 
 struct tcp_check {
 	struct event *ev;

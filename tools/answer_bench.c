@@ -12,11 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "answer.h"
-#include "dname.h"
-#include "snapshot.h"
-#include "stats.h"
-#include "wire.h"
+#include "answer/answer.h"
+#include "dns/dname.h"
+#include "snapshot/snapshot.h"
+#include "base/stats.h"
+#include "dns/wire.h"
 
 /* A query: header, question, OPT (payload 1232) with an optional ECS. */
 static size_t make_query(uint8_t *buf, const char *name, uint16_t type,

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "compat.h"
+#include "base/compat.h"
 
 #define DNSDCTL_DEFAULT_SERVER "127.0.0.1:8053"
 /* dnsd answers from memory at once; 5 s only covers a loaded host. */

@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dname.h"
+#include "dns/dname.h"
 
 /* IDs are 16 bits: 65,536 queries in flight at most. At the rates this
  * tool is for (a few thousand per second) that is over ten seconds of

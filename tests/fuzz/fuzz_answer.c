@@ -5,7 +5,7 @@
  * TCP; every response is walked and checked against the query, and the
  * cached and uncached responses must be the same bytes. */
 /* clang-format off */
-/* fuzz-sources: dnsd/answer.c dnsd/arena.c dnsd/client.c dnsd/config.c dnsd/diag.c dnsd/dname.c dnsd/explain.c dnsd/geo.c dnsd/lb.c dnsd/log.c dnsd/packet.c dnsd/response.c dnsd/snapshot.c dnsd/snapshot_lb.c dnsd/stats.c dnsd/zone.c dnsd/zonedb.c */
+/* fuzz-sources: dnsd/answer/answer.c dnsd/base/arena.c dnsd/answer/client.c dnsd/conf/config.c dnsd/base/diag.c dnsd/dns/dname.c dnsd/answer/explain.c dnsd/lb/geo.c dnsd/lb/lb.c dnsd/base/log.c dnsd/dns/packet.c dnsd/answer/response.c dnsd/snapshot/snapshot.c dnsd/snapshot/snapshot_lb.c dnsd/base/stats.c dnsd/zone/zone.c dnsd/zone/zonedb.c */
 /* fuzz-libs: ldns inih libmaxminddb */
 /* fuzz-max-len: 1024 */
 /* clang-format on */
@@ -18,12 +18,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "answer.h"
-#include "dname.h"
-#include "packet.h"
-#include "snapshot.h"
-#include "stats.h"
-#include "wire.h"
+#include "answer/answer.h"
+#include "dns/dname.h"
+#include "dns/packet.h"
+#include "snapshot/snapshot.h"
+#include "base/stats.h"
+#include "dns/wire.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,12 +1,12 @@
 /* fuzz_dname.c - libFuzzer target for name unpacking and text forms. */
-/* fuzz-sources: dnsd/dname.c */
+/* fuzz-sources: dnsd/dns/dname.c */
 /* fuzz-libs: */
 /* fuzz-max-len: 1024 */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dname.h"
+#include "dns/dname.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
  * and config_load_partial; errors must be reported, each as "PATH:...", and
  * a configuration that loads must hold what the rest of dnsd relies on. */
 /* clang-format off */
-/* fuzz-sources: dnsd/config.c dnsd/arena.c dnsd/diag.c dnsd/dname.c dnsd/log.c */
+/* fuzz-sources: dnsd/conf/config.c dnsd/base/arena.c dnsd/base/diag.c dnsd/dns/dname.c dnsd/base/log.c */
 /* fuzz-libs: inih */
 /* fuzz-max-len: 8192 */
 /* clang-format on */
@@ -13,8 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "diag.h"
+#include "conf/config.h"
+#include "base/diag.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

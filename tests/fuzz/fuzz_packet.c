@@ -1,13 +1,13 @@
 /* fuzz_packet.c - libFuzzer target for the query ladder (packet.c). */
-/* fuzz-sources: dnsd/packet.c dnsd/dname.c */
+/* fuzz-sources: dnsd/dns/packet.c dnsd/dns/dname.c */
 /* fuzz-libs: */
 /* fuzz-max-len: 1024 */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dname.h"
-#include "packet.h"
+#include "dns/dname.h"
+#include "dns/packet.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

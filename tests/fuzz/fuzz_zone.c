@@ -4,7 +4,7 @@
  * that loads must be a consistent index: every node found by its name,
  * every lookup ending in a sane node, every RRset's wire well-formed. */
 /* clang-format off */
-/* fuzz-sources: dnsd/zone.c dnsd/zonedb.c dnsd/arena.c dnsd/diag.c dnsd/dname.c dnsd/log.c */
+/* fuzz-sources: dnsd/zone/zone.c dnsd/zone/zonedb.c dnsd/base/arena.c dnsd/base/diag.c dnsd/dns/dname.c dnsd/base/log.c */
 /* fuzz-libs: ldns */
 /* fuzz-max-len: 8192 */
 /* clang-format on */
@@ -13,13 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "config.h"
-#include "diag.h"
-#include "dname.h"
-#include "wire.h"
-#include "zone.h"
-#include "zonedb.h"
+#include "base/arena.h"
+#include "conf/config.h"
+#include "base/diag.h"
+#include "dns/dname.h"
+#include "dns/wire.h"
+#include "zone/zone.h"
+#include "zone/zonedb.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,4 +1,4 @@
-"""test_soak.py - a short soak (tools/soak.py for 30 s) inside make test:
+"""test_soak.py - a short soak (tests/soak/soak.py for 30 s) inside make test:
 steady load with reloads (good and broken), backend flips, malformed
 packets and idle TCP connections; nothing may be lost, wrong or crash.
 `make soak` runs the same tool for 5 minutes at a higher rate."""
@@ -10,7 +10,7 @@ import sys
 import harness
 from harness import SCALE, check, fail
 
-SOAK = os.path.join(harness.ROOT, "tools", "soak.py")
+SOAK = os.path.join(harness.ROOT, "tests", "soak", "soak.py")
 SOAK_SECONDS = 30
 # Well below what a loaded 2-core box sustains (the Python sender checks
 # every answer), and lower again for sanitizer builds.
@@ -33,11 +33,11 @@ def test_soak_30s():
                            capture_output=True, timeout=limit,
                            cwd=harness.ROOT)
     except subprocess.TimeoutExpired:
-        fail("tools/soak.py did not finish within %.0f s" % limit)
+        fail("tests/soak/soak.py did not finish within %.0f s" % limit)
     out = (p.stdout + p.stderr).decode(errors="replace")
     lines = out.strip().splitlines()
     summary = [l for l in lines if l.startswith("soak: ") and " qps: " in l]
-    check(summary, "tools/soak.py printed no summary (exit %d):\n%s"
+    check(summary, "tests/soak/soak.py printed no summary (exit %d):\n%s"
           % (p.returncode, "\n".join(lines[-40:])))
     if p.returncode != 0:
         fail("soak failed (exit %d): %s\n%s"

@@ -13,12 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "answer.h"
-#include "client.h"
-#include "dname.h"
-#include "snapshot.h"
-#include "stats.h"
-#include "wire.h"
+#include "answer/answer.h"
+#include "answer/client.h"
+#include "dns/dname.h"
+#include "snapshot/snapshot.h"
+#include "base/stats.h"
+#include "dns/wire.h"
 
 static struct stats st;
 

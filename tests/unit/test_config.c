@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "conf/config.h"
 
 /* Each test writes its INI text to DIR/t.ini in a fresh folder, so errors
  * read "DIR/t.ini:LINE: ..." and relative paths resolve against DIR. */
@@ -296,7 +296,7 @@ static void test_defaults(void **state)
 	assert_null(s->geoip);
 	assert_false(s->has_control);
 	assert_null(s->user);
-	assert_int_equal(s->log_level, LOG_INFO);
+	assert_int_equal(s->log_level, LOG_LEVEL_INFO);
 	assert_int_equal(s->rrl, 0);
 	assert_int_equal(s->rrl_slip, 2);
 	assert_int_equal(s->nexplain, 2);
@@ -444,7 +444,7 @@ static void test_full(void **state)
 	assert_int_equal(s->control.line, 11);
 	assert_string_equal(s->user, "dnsd");
 	assert_int_equal(s->user_line, 12);
-	assert_int_equal(s->log_level, LOG_DEBUG);
+	assert_int_equal(s->log_level, LOG_LEVEL_DEBUG);
 	assert_int_equal(s->rrl, 100);
 	assert_int_equal(s->rrl_slip, 0);
 	assert_int_equal(s->nexplain, 0);

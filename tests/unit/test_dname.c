@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compat.h"
-#include "dname.h"
+#include "base/compat.h"
+#include "dns/dname.h"
 
 #define WIRE(s) ((const uint8_t *)(s)), (sizeof(s) - 1)
 

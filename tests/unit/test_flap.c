@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "flap.h"
+#include "probes/flap.h"
 
 #define SEQ_MAX 12
 

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "config.h"
-#include "diag.h"
-#include "geo.h"
+#include "base/arena.h"
+#include "conf/config.h"
+#include "base/diag.h"
+#include "lb/geo.h"
 
 /* ==== a small MaxMind DB writer ====
  *

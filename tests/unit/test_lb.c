@@ -9,8 +9,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "geo.h"
-#include "lb.h"
+#include "lb/geo.h"
+#include "lb/lb.h"
 
 /* A small world: up to 4 clusters of up to 4 members per family. */
 struct world {

@@ -16,10 +16,10 @@
 
 #include <event2/buffer.h>
 
-#include "metrics.h"
-#include "snapshot.h"
-#include "stats.h"
-#include "status_json.h"
+#include "control/metrics.h"
+#include "snapshot/snapshot.h"
+#include "base/stats.h"
+#include "control/status_json.h"
 
 /* The buffer's text as a NUL-terminated string (malloc'd). */
 static char *buf_text(struct evbuffer *b)

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dname.h"
-#include "packet.h"
+#include "dns/dname.h"
+#include "dns/packet.h"
 
 /* Packets are written in hex; whitespace is ignored and "xx*N" stands for
  * the byte xx repeated N times, so long names stay readable. */

@@ -27,7 +27,7 @@
 
 #include <curl/curl.h>
 
-#include "probe.h"
+#include "probes/probe.h"
 
 /* Targets of one set: 200 for the concurrency tests, a few elsewhere. */
 #define MAXT 200

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rrl.h"
+#include "answer/rrl.h"
 
 static struct sockaddr_storage v4(const char *a)
 {

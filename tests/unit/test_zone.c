@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arena.h"
-#include "dname.h"
-#include "zone.h"
+#include "base/arena.h"
+#include "dns/dname.h"
+#include "zone/zone.h"
 
 struct load {
 	char path[512];

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "dname.h"
-#include "zonedb.h"
+#include "base/arena.h"
+#include "dns/dname.h"
+#include "zone/zonedb.h"
 
 #define PATH "test.zone"
 

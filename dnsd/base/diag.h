@@ -1,0 +1,27 @@
+/* diag.h - collects "PATH:LINE: message" errors so all are shown in one pass.
+ */
+#ifndef DNSD_DIAG_H
+#define DNSD_DIAG_H
+
+#include <stddef.h>
+#include "base/compat.h"
+
+struct diag {
+	char **msgs;
+	size_t count;
+	size_t cap;
+};
+
+void diag_init(struct diag *d);
+/* Record one error. line 0 means the error is about the whole file and is
+ * written "PATH: message". Allocation failure drops the message but counts
+ * it, so count never lies about whether there were errors. */
+void diag_add(struct diag *d, const char *path, unsigned line, const char *fmt,
+              ...) DNSD_PRINTF(4, 5);
+/* Write every message to stderr, one per line. */
+void diag_print(const struct diag *d);
+/* Send every message to the log at error level under part. */
+void diag_log(const struct diag *d, const char *part);
+void diag_free(struct diag *d);
+
+#endif

@@ -1,0 +1,37 @@
+/* control.h - the HTTP control endpoint (SPEC section 6) on the main
+ * thread's libevent base: /healthz, /metrics, /status and a status page.
+ * Read-only. The only evhttp user. */
+#ifndef DNSD_CONTROL_H
+#define DNSD_CONTROL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "probes/probe.h"
+#include "server/server.h"
+#include "base/stats.h"
+
+struct event_base;
+struct control;
+
+/* What the endpoint reads. Every pointer must outlive the endpoint. The
+ * stats are other threads' counters, read with relaxed atomic loads; the
+ * prober is read through its locked accessors. */
+struct control_sources {
+	struct server *srv;
+	const struct stats *const *stats; /* UDP workers and TCP */
+	size_t nstats;
+	struct prober *prober;
+	time_t started;
+};
+
+/* Serve HTTP on fd (bound and listening, non-blocking; owned from now on,
+ * closed by control_free). src is copied (the stats array too). Returns
+ * NULL when out of memory. Main thread only. */
+struct control *control_new(struct event_base *base, int fd,
+                            const struct control_sources *src);
+
+/* Close the listener and every connection. NULL is ignored. */
+void control_free(struct control *c);
+
+#endif

@@ -1,0 +1,271 @@
+/* metrics.c - renders the Prometheus text format from summed per-thread
+ * counters, reload outcomes and probe results. */
+#include "control/metrics.h"
+#include "base/outbuf.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+int metrics_escape_label(struct evbuffer *out, const char *s)
+{
+	/* Exposition format: in label values, \ " and newline are escaped;
+	 * everything else (UTF-8 included) is literal. */
+	const char *run = s;
+	for (; *s != '\0'; s++) {
+		const char *esc = NULL;
+		if (*s == '\\')
+			esc = "\\\\";
+		else if (*s == '"')
+			esc = "\\\"";
+		else if (*s == '\n')
+			esc = "\\n";
+		if (esc == NULL)
+			continue;
+		if (evbuffer_add(out, run, (size_t)(s - run)) != 0 ||
+		    evbuffer_add(out, esc, 2) != 0)
+			return -1;
+		run = s + 1;
+	}
+	return evbuffer_add(out, run, (size_t)(s - run));
+}
+
+static void metrics_label(struct outbuf *m, const char *s)
+{
+	if (m->rc == 0 && metrics_escape_label(m->buf, s) != 0)
+		m->rc = -1;
+}
+
+static void metrics_head(struct outbuf *m, const char *name, const char *type,
+                         const char *help)
+{
+	outbuf_printf(m, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+	              type);
+}
+
+/* A double as Prometheus reads it: the shortest text that reads back as
+ * the same value (0.005, not 0.0050000000000000001), +Inf, NaN. */
+static void metrics_double(struct outbuf *m, double v)
+{
+	if (isinf(v)) {
+		outbuf_printf(m, "%s", v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	if (isnan(v)) {
+		outbuf_printf(m, "NaN");
+		return;
+	}
+	char buf[40];
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	outbuf_printf(m, "%s", buf);
+}
+
+/* Every counter summed over the threads. Relaxed loads: each counter has
+ * one writer, and a scrape needs no consistency across counters. */
+struct metrics_totals {
+	uint64_t queries[STATS_PROTO_N][STATS_QT_N];
+	uint64_t responses[STATS_RCODE_N];
+	uint64_t dropped, truncated, rrl_limited;
+	uint64_t answers[STATS_PAIRS_MAX];
+	uint64_t degraded[STATS_RECORDS_MAX][STATS_DEG_N];
+};
+
+static void metrics_sum(const struct metrics_input *in, unsigned npairs,
+                        unsigned nrecs, struct metrics_totals *t)
+{
+	for (size_t i = 0; i < in->nstats; i++) {
+		const struct stats *s = in->stats[i];
+		for (int p = 0; p < STATS_PROTO_N; p++)
+			for (int q = 0; q < STATS_QT_N; q++)
+				t->queries[p][q] +=
+				    stats_get(&s->queries[p][q]);
+		for (int r = 0; r < STATS_RCODE_N; r++)
+			t->responses[r] += stats_get(&s->responses[r]);
+		t->dropped += stats_get(&s->dropped);
+		t->truncated += stats_get(&s->truncated);
+		t->rrl_limited += stats_get(&s->rrl_limited);
+		for (unsigned k = 0; k < npairs; k++)
+			t->answers[k] += stats_get(&s->answers[k]);
+		for (unsigned k = 0; k < nrecs; k++)
+			for (int d = 0; d < STATS_DEG_N; d++)
+				t->degraded[k][d] +=
+				    stats_get(&s->degraded[k][d]);
+	}
+}
+
+static void metrics_queries(struct outbuf *m, const struct metrics_totals *t)
+{
+	static const char *const proto[STATS_PROTO_N] = {"udp", "tcp"};
+	metrics_head(m, "dnsd_queries_total", "counter",
+	             "Queries received, by transport and query type.");
+	for (int p = 0; p < STATS_PROTO_N; p++)
+		for (int q = 0; q < STATS_QT_N; q++)
+			outbuf_printf(m,
+			              "dnsd_queries_total{proto=\"%s\","
+			              "qtype=\"%s\"} %" PRIu64 "\n",
+			              proto[p], stats_qtype_name(q),
+			              t->queries[p][q]);
+}
+
+static void metrics_responses(struct outbuf *m, const struct metrics_totals *t)
+{
+	metrics_head(m, "dnsd_responses_total", "counter",
+	             "Responses sent, by response code.");
+	for (unsigned r = 0; r < STATS_RCODE_N; r++) {
+		uint64_t v = t->responses[r];
+		/* The codes dnsd sends are always shown (so rate() works
+		 * from the first scrape); exotic ones only once used. */
+		if (v == 0 && r > 5 && r != 16)
+			continue;
+		outbuf_printf(
+		    m, "dnsd_responses_total{rcode=\"%s\"} %" PRIu64 "\n",
+		    stats_rcode_name(r), v);
+	}
+	metrics_head(m, "dnsd_responses_truncated_total", "counter",
+	             "UDP responses sent with TC=1.");
+	outbuf_printf(m, "dnsd_responses_truncated_total %" PRIu64 "\n",
+	              t->truncated);
+	metrics_head(m, "dnsd_queries_dropped_total", "counter",
+	             "Packets dropped unanswered (too short, or QR=1).");
+	outbuf_printf(m, "dnsd_queries_dropped_total %" PRIu64 "\n",
+	              t->dropped);
+	metrics_head(m, "dnsd_rrl_limited_total", "counter",
+	             "Responses dropped or slipped by response rate limiting.");
+	outbuf_printf(m, "dnsd_rrl_limited_total %" PRIu64 "\n",
+	              t->rrl_limited);
+}
+
+static void metrics_answers(struct outbuf *m, const struct metrics_totals *t,
+                            unsigned npairs, unsigned nrecs)
+{
+	metrics_head(m, "dnsd_answers_total", "counter",
+	             "Load-balanced answers, by record and answering cluster.");
+	for (unsigned slot = 0; slot < npairs; slot++) {
+		uint64_t v = t->answers[slot];
+		if (slot == 0 && v == 0)
+			continue; /* the overflow slot, only when used */
+		const char *rec, *cl;
+		stats_pair_names(slot, &rec, &cl);
+		outbuf_printf(m, "dnsd_answers_total{record=\"");
+		metrics_label(m, rec);
+		outbuf_printf(m, "\",cluster=\"");
+		metrics_label(m, cl);
+		outbuf_printf(m, "\"} %" PRIu64 "\n", v);
+	}
+	static const char *const reason[STATS_DEG_N] = {
+	    [STATS_DEG_ALL_DOWN] = "all_down",
+	    [STATS_DEG_SPILL] = "spill",
+	};
+	metrics_head(m, "dnsd_degraded_answers_total", "counter",
+	             "Answers given while degraded: every member down, or "
+	             "spilled past the first-choice cluster.");
+	for (unsigned slot = 0; slot < nrecs; slot++) {
+		for (int d = 0; d < STATS_DEG_N; d++) {
+			uint64_t v = t->degraded[slot][d];
+			if (slot == 0 && v == 0)
+				continue;
+			outbuf_printf(m,
+			              "dnsd_degraded_answers_total{record=\"");
+			metrics_label(m, stats_record_name(slot));
+			outbuf_printf(m, "\",reason=\"%s\"} %" PRIu64 "\n",
+			              reason[d], v);
+		}
+	}
+}
+
+static void metrics_members(struct outbuf *m, const struct metrics_input *in)
+{
+	metrics_head(m, "dnsd_member_up", "gauge",
+	             "1 when the member counts as healthy, else 0.");
+	for (size_t i = 0; i < in->nmembers; i++) {
+		const struct metrics_member *mm = &in->members[i];
+		outbuf_printf(m, "dnsd_member_up{cluster=\"");
+		metrics_label(m, mm->cluster);
+		outbuf_printf(m, "\",address=\"");
+		metrics_label(m, mm->address);
+		outbuf_printf(m, "\"} %d\n", mm->up ? 1 : 0);
+	}
+	metrics_head(m, "dnsd_probe_failures_total", "counter",
+	             "Failed health checks of the member.");
+	for (size_t i = 0; i < in->nmembers; i++) {
+		const struct metrics_member *mm = &in->members[i];
+		if (!mm->checked)
+			continue;
+		outbuf_printf(m, "dnsd_probe_failures_total{cluster=\"");
+		metrics_label(m, mm->cluster);
+		outbuf_printf(m, "\",address=\"");
+		metrics_label(m, mm->address);
+		outbuf_printf(m, "\"} %" PRIu64 "\n", mm->failures);
+	}
+}
+
+static void metrics_probes(struct outbuf *m, const struct metrics_input *in)
+{
+	static const struct probe_metrics none;
+	const struct probe_metrics *pm = in->probe ? in->probe : &none;
+	metrics_head(m, "dnsd_probe_duration_seconds", "histogram",
+	             "Duration of health checks.");
+	for (int b = 0; b < PROBE_HIST_N; b++) {
+		outbuf_printf(m, "dnsd_probe_duration_seconds_bucket{le=\"");
+		metrics_double(m, probe_hist_bounds[b]);
+		outbuf_printf(m, "\"} %" PRIu64 "\n", pm->hist[b]);
+	}
+	outbuf_printf(
+	    m, "dnsd_probe_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n",
+	    pm->hist[PROBE_HIST_N]);
+	outbuf_printf(m, "dnsd_probe_duration_seconds_sum ");
+	metrics_double(m, pm->sum_seconds);
+	outbuf_printf(m, "\ndnsd_probe_duration_seconds_count %" PRIu64 "\n",
+	              pm->count);
+	metrics_head(m, "dnsd_probe_late_total", "counter",
+	             "Checks started more than 1 s after their time (an "
+	             "overloaded probe thread).");
+	outbuf_printf(m, "dnsd_probe_late_total %" PRIu64 "\n", pm->late);
+}
+
+static void metrics_reloads(struct outbuf *m, const struct metrics_input *in)
+{
+	metrics_head(m, "dnsd_config_reloads_total", "counter",
+	             "Configuration reloads, by result.");
+	outbuf_printf(
+	    m,
+	    "dnsd_config_reloads_total{result=\"success\"} %" PRIu64 "\n"
+	    "dnsd_config_reloads_total{result=\"failure\"} %" PRIu64 "\n",
+	    in->reloads_ok, in->reloads_failed);
+	metrics_head(m, "dnsd_config_last_reload_success_timestamp_seconds",
+	             "gauge",
+	             "Unix time of the last configuration load that succeeded "
+	             "(start or reload).");
+	outbuf_printf(m,
+	              "dnsd_config_last_reload_success_timestamp_seconds "
+	              "%" PRId64 "\n",
+	              in->last_reload_ok);
+}
+
+int metrics_render(const struct metrics_input *in, struct evbuffer *out)
+{
+	struct outbuf m = {.buf = out, .rc = 0};
+	/* Heap, not stack: the pair counters alone are 32 KiB. */
+	struct metrics_totals *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return -1;
+	unsigned npairs = stats_pair_count(), nrecs = stats_record_count();
+	metrics_sum(in, npairs, nrecs, t);
+	metrics_queries(&m, t);
+	metrics_responses(&m, t);
+	metrics_answers(&m, t, npairs, nrecs);
+	metrics_members(&m, in);
+	metrics_probes(&m, in);
+	metrics_reloads(&m, in);
+	free(t);
+	return m.rc;
+}

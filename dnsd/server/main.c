@@ -1,0 +1,472 @@
+/* main.c - wires dnsd together: command line, start-up, threads, signals,
+ * reload and stop. The only file that knows every part. */
+#include <errno.h>
+#include <grp.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "conf/config.h"
+#include "control/control.h"
+#include "base/diag.h"
+#include "base/log.h"
+#include "server/net.h"
+#include "probes/probe.h"
+#include "base/qsbr.h"
+#include "server/server.h"
+#include "snapshot/snapshot.h"
+#include "base/stats.h"
+#include "server/tcp.h"
+#include "base/version.h"
+#include "server/worker.h"
+
+/* Exit codes, SPEC section 1. */
+#define EXIT_CONFIG  1
+#define EXIT_USAGE   2
+#define EXIT_RUNTIME 3
+
+/* SPEC 1: in-flight TCP answers get at most 5 s at stop. */
+#define STOP_GRACE_SEC 5
+#define TCP_BACKLOG    256
+/* The control endpoint serves a few scrapers and operators. */
+#define CONTROL_BACKLOG 32
+
+struct dnsd {
+	const char *config_path;
+	struct server srv;
+	struct event_base *base;
+	struct worker *workers;
+	unsigned nworkers;
+	struct tcp_server *tcp;
+	struct prober *prober;
+	struct control *control;
+	int control_fd; /* bound before the privilege drop, or -1 */
+	struct event *sig_hup, *sig_term, *sig_int, *stop_timer;
+	bool stopping;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: dnsd -c FILE      serve in the foreground\n"
+	           "       dnsd -t -c FILE   check FILE and its zones, exit\n"
+	           "       dnsd -V           print the version\n");
+}
+
+static int check_config(const char *path)
+{
+	struct diag diag;
+	struct snapshot *s = NULL;
+	diag_init(&diag);
+	int rc = snapshot_build(path, &s, &diag);
+	if (rc == 0) {
+		printf("%s: ok\n", path);
+		snapshot_free(s);
+	} else {
+		diag_print(&diag);
+	}
+	diag_free(&diag);
+	return rc == 0 ? 0 : EXIT_CONFIG;
+}
+
+static void reload(struct dnsd *d)
+{
+	struct diag diag;
+	struct snapshot *fresh = NULL;
+	diag_init(&diag);
+	log_info("config", "reloading %s", d->config_path);
+	if (snapshot_build(d->config_path, &fresh, &diag) != 0) {
+		diag_log(&diag, "config");
+		log_error("config",
+		          "reload failed with %zu error(s); still "
+		          "serving the previous configuration",
+		          diag.count);
+		diag_free(&diag);
+		atomic_fetch_add(&d->srv.reloads_failed, 1);
+		return;
+	}
+	diag_free(&diag);
+	/* Health first: kept for unchanged members, one readiness round for
+	 * new ones, so the new snapshot answers right from its first query
+	 * (SPEC 4). The old snapshot keeps serving meanwhile. */
+	if (prober_adopt(d->prober, &fresh->probes) != 0) {
+		log_error("config", "reload failed: cannot start health checks "
+		                    "for the new configuration");
+		snapshot_free(fresh);
+		atomic_fetch_add(&d->srv.reloads_failed, 1);
+		return;
+	}
+	struct snapshot *old = atomic_load(&d->srv.snapshot);
+	const struct config_server *oc = &old->cfg->server;
+	const struct config_server *nc = &fresh->cfg->server;
+	bool same_listen = oc->nlisten == nc->nlisten;
+	for (size_t i = 0; same_listen && i < nc->nlisten; i++)
+		same_listen = oc->listen[i].len == nc->listen[i].len &&
+		              memcmp(&oc->listen[i].ss, &nc->listen[i].ss,
+		                     nc->listen[i].len) == 0;
+	if (!same_listen || oc->threads != nc->threads)
+		log_warn("config", "listen and threads changes take effect "
+		                   "at restart; sockets are unchanged");
+	if (oc->has_control != nc->has_control ||
+	    (nc->has_control &&
+	     (oc->control.len != nc->control.len ||
+	      memcmp(&oc->control.ss, &nc->control.ss, nc->control.len) != 0)))
+		log_warn("config", "control address change takes effect at "
+		                   "restart; the endpoint is unchanged");
+	log_set_level(nc->log_level);
+	tcp_server_configure(d->tcp, nc);
+
+	/* Publish, then wait until no worker can still read the old one. */
+	atomic_store_explicit(&d->srv.snapshot, fresh, memory_order_release);
+	qsbr_synchronize(&d->srv.qsbr);
+	snapshot_log_changes(old, fresh);
+	snapshot_free(old);
+	atomic_fetch_add(&d->srv.reloads_ok, 1);
+	atomic_store(&d->srv.last_reload_ok, (int64_t)time(NULL));
+}
+
+static void stop_done(void *arg)
+{
+	struct dnsd *d = arg;
+	event_base_loopexit(d->base, NULL);
+}
+
+static void stop(struct dnsd *d, int sig)
+{
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	log_info("server", "stopping on %s", strsignal(sig));
+	atomic_store(&d->srv.stopping, true);
+	for (unsigned i = 0; i < d->nworkers; i++)
+		worker_wake(&d->workers[i]);
+	struct timeval grace = {STOP_GRACE_SEC, 0};
+	event_add(d->stop_timer, &grace);
+	tcp_server_stop(d->tcp, stop_done, d);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct dnsd *d = arg;
+	(void)what;
+	if (sig == SIGHUP) {
+		if (!d->stopping)
+			reload(d);
+	} else {
+		stop(d, (int)sig);
+	}
+}
+
+static void on_stop_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct dnsd *d = arg;
+	(void)fd;
+	(void)what;
+	log_warn("server",
+	         "stop: %u TCP clients still open after %d s, "
+	         "closing them",
+	         tcp_server_clients(d->tcp), STOP_GRACE_SEC);
+	event_base_loopexit(d->base, NULL);
+}
+
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+	if (pw == NULL) {
+		log_error("server",
+		          "user %s does not exist; create it or "
+		          "remove `user` from [server]",
+		          user);
+		return -1;
+	}
+	/* Started as that user already (systemd's User=): nothing to drop,
+	 * and setgroups would fail without CAP_SETGID. */
+	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid &&
+	    getgid() == pw->pw_gid) {
+		log_info("server", "running as user %s", user);
+		return 0;
+	}
+	if (setgroups(1, &pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		log_error("server", "cannot become user %s: %s", user,
+		          strerror(errno));
+		return -1;
+	}
+	log_info("server", "running as user %s", user);
+	return 0;
+}
+
+/* Bind every socket before starting anything, so a bad address fails the
+ * start cleanly (exit 3) with nothing to undo but fds. */
+static int open_sockets(struct dnsd *d, const struct config_server *cfg,
+                        unsigned threads, int **tcp_fds)
+{
+	d->nworkers = 0;
+	/* aligned_alloc: each worker's counters start on their own cache
+	 * line (struct stats is cache-line aligned). */
+	size_t wsize =
+	    ((size_t)threads * cfg->nlisten + 1) * sizeof(*d->workers);
+	d->workers = aligned_alloc(DNSD_CACHELINE, wsize);
+	if (d->workers != NULL)
+		memset(d->workers, 0, wsize);
+	*tcp_fds = calloc(cfg->nlisten + 1, sizeof(int));
+	if (d->workers == NULL || *tcp_fds == NULL)
+		return -ENOMEM;
+	for (size_t a = 0; a < cfg->nlisten; a++) {
+		const struct config_sockaddr *addr = &cfg->listen[a];
+		int fd = net_tcp_listener(addr, TCP_BACKLOG);
+		if (fd < 0) {
+			log_error("server", "listen %s (tcp): %s", addr->text,
+			          strerror(-fd));
+			return fd;
+		}
+		(*tcp_fds)[a] = fd;
+		for (unsigned t = 0; t < threads; t++) {
+			fd = net_udp_socket(addr);
+			if (fd < 0) {
+				log_error("server", "listen %s (udp): %s",
+				          addr->text, strerror(-fd));
+				return fd;
+			}
+			struct worker *w = &d->workers[d->nworkers];
+			if (worker_init(w, &d->srv, d->nworkers, fd,
+			                net_is_wildcard(addr)) != 0) {
+				close(fd);
+				return -ENOMEM;
+			}
+			d->nworkers++;
+		}
+	}
+	return 0;
+}
+
+/* The control endpoint (SPEC 6) on the main base, reading every thread's
+ * counters and the prober. Its socket was bound before the privilege
+ * drop, so a port below 1024 works too. */
+static int start_control(struct dnsd *d, const struct config_server *cfg,
+                         time_t started)
+{
+	size_t n = d->nworkers + 1;
+	const struct stats **st = calloc(n, sizeof(*st));
+	if (st == NULL)
+		return -1;
+	for (unsigned i = 0; i < d->nworkers; i++)
+		st[i] = &d->workers[i].stats;
+	st[d->nworkers] = tcp_server_stats(d->tcp);
+	struct control_sources src = {
+	    .srv = &d->srv,
+	    .stats = st,
+	    .nstats = n,
+	    .prober = d->prober,
+	    .started = started,
+	};
+	d->control = control_new(d->base, d->control_fd, &src);
+	d->control_fd = -1; /* owned (or closed) by control_new */
+	free(st);
+	if (d->control == NULL)
+		return -1;
+	log_info("server", "control endpoint on http://%s/", cfg->control.text);
+	return 0;
+}
+
+static int serve(const char *path)
+{
+	struct dnsd d = {.config_path = path, .control_fd = -1};
+	struct diag diag;
+	struct snapshot *snap = NULL;
+	int *tcp_fds = NULL;
+	int rc = EXIT_RUNTIME;
+
+	diag_init(&diag);
+	if (snapshot_build(path, &snap, &diag) != 0) {
+		diag_log(&diag, "config");
+		log_error("config", "%s: %zu error(s), not starting", path,
+		          diag.count);
+		diag_free(&diag);
+		return EXIT_CONFIG;
+	}
+	diag_free(&diag);
+	const struct config_server *cfg = &snap->cfg->server;
+	log_set_level(cfg->log_level);
+
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads =
+	    cfg->threads ? cfg->threads : (unsigned)(ncpu > 0 ? ncpu : 1);
+	signal(SIGPIPE, SIG_IGN);
+	d.base = event_base_new();
+	if (d.base == NULL)
+		goto out;
+	if (open_sockets(&d, cfg, threads, &tcp_fds) != 0)
+		goto out;
+	if (cfg->has_control) {
+		d.control_fd = net_tcp_listener(&cfg->control, CONTROL_BACKLOG);
+		if (d.control_fd < 0) {
+			log_error("server", "control %s: %s", cfg->control.text,
+			          strerror(-d.control_fd));
+			goto out;
+		}
+	}
+	if (cfg->user != NULL && drop_privileges(cfg->user) != 0) {
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	d.prober = prober_new();
+	if (d.prober == NULL || prober_start(d.prober) != 0) {
+		log_error("probe", "cannot start the probe thread");
+		goto out;
+	}
+	if (snap->probes.n > 0)
+		log_info("probe",
+		         "checking %u member(s) before serving, "
+		         "at most %u at once",
+		         snap->probes.n, prober_concurrency(d.prober));
+	if (prober_adopt(d.prober, &snap->probes) != 0) {
+		log_error("probe", "readiness checks failed to run");
+		goto out;
+	}
+	/* Readers: every worker, plus the main thread answering TCP. */
+	if (qsbr_init(&d.srv.qsbr, d.nworkers + 1) != 0)
+		goto out;
+	atomic_store(&d.srv.snapshot, snap);
+	snap = NULL;
+	d.tcp =
+	    tcp_server_new(d.base, &d.srv, d.nworkers, tcp_fds, cfg->nlisten);
+	free(tcp_fds);
+	tcp_fds = NULL;
+	if (d.tcp == NULL)
+		goto out;
+	tcp_server_configure(d.tcp, cfg);
+	/* The first load counts as a successful one for the metrics. */
+	time_t started = time(NULL);
+	atomic_store(&d.srv.last_reload_ok, (int64_t)started);
+	if (cfg->has_control && start_control(&d, cfg, started) != 0) {
+		log_error("server", "cannot start the control endpoint");
+		goto out;
+	}
+
+	d.sig_hup = evsignal_new(d.base, SIGHUP, on_signal, &d);
+	d.sig_term = evsignal_new(d.base, SIGTERM, on_signal, &d);
+	d.sig_int = evsignal_new(d.base, SIGINT, on_signal, &d);
+	d.stop_timer = evtimer_new(d.base, on_stop_timer, &d);
+	if (!d.sig_hup || !d.sig_term || !d.sig_int || !d.stop_timer)
+		goto out;
+	event_add(d.sig_hup, NULL);
+	event_add(d.sig_term, NULL);
+	event_add(d.sig_int, NULL);
+
+	for (unsigned i = 0; i < d.nworkers; i++) {
+		int err = worker_start(&d.workers[i]);
+		if (err != 0) {
+			log_error("server", "cannot start worker: %s",
+			          strerror(-err));
+			atomic_store(&d.srv.stopping, true);
+			goto out;
+		}
+	}
+	const struct snapshot *live = server_snapshot(&d.srv);
+	for (size_t a = 0; a < live->cfg->server.nlisten; a++)
+		log_info("server", "listening on %s (udp x%u, tcp)",
+		         live->cfg->server.listen[a].text, threads);
+	log_info("server", "dnsd %s serving %zu zone(s) from %s", DNSD_VERSION,
+	         live->nzones, path);
+
+	event_base_dispatch(d.base);
+	rc = 0;
+	log_info("server", "stopped");
+out:
+	if (rc != 0)
+		atomic_store(&d.srv.stopping, true);
+	for (unsigned i = 0; i < d.nworkers; i++)
+		worker_wake(&d.workers[i]);
+	for (unsigned i = 0; i < d.nworkers; i++)
+		worker_destroy(&d.workers[i]);
+	/* Sockets opened before a failure have no worker yet. */
+	free(d.workers);
+	if (tcp_fds != NULL) {
+		for (size_t a = 0; a < cfg->nlisten; a++)
+			if (tcp_fds[a] > 0)
+				close(tcp_fds[a]);
+		free(tcp_fds);
+	}
+	control_free(d.control);
+	if (d.control_fd >= 0)
+		close(d.control_fd);
+	tcp_server_free(d.tcp);
+	prober_free(d.prober);
+	if (d.sig_hup)
+		event_free(d.sig_hup);
+	if (d.sig_term)
+		event_free(d.sig_term);
+	if (d.sig_int)
+		event_free(d.sig_int);
+	if (d.stop_timer)
+		event_free(d.stop_timer);
+	if (d.base)
+		event_base_free(d.base);
+	snapshot_free(snap);
+	snapshot_free(atomic_load(&d.srv.snapshot));
+	qsbr_destroy(&d.srv.qsbr);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *config = NULL;
+	bool check = false;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "c:tVh")) != -1) {
+		switch (opt) {
+		case 'c':
+			config = optarg;
+			break;
+		case 't':
+			check = true;
+			break;
+		case 'V':
+			printf("dnsd %s\n", DNSD_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (config == NULL || optind != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (check) {
+		int crc = check_config(config);
+		stats_registry_free();
+		return crc;
+	}
+	if (prober_global_init() != 0) {
+		log_error("server", "cannot initialise libcurl");
+		return EXIT_RUNTIME;
+	}
+#ifdef __GLIBC__
+	/* Loading a big zone grows and frees large builder arrays; with
+	 * glibc's fixed 128 KiB trim threshold (fixed once any library
+	 * calls mallopt, as the TLS stack does) every free shrinks the heap
+	 * and the next growth faults it back in: a 1M-name zone loaded 6x
+	 * slower than under dnsd -t. Keep 64 MiB of freed top for reuse. */
+	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+	mallopt(M_TOP_PAD, 16 * 1024 * 1024);
+#endif
+	int rc = serve(config);
+	prober_global_cleanup();
+	stats_registry_free();
+	return rc;
+}

@@ -1,0 +1,31 @@
+/* server.h - the state shared by the main thread, UDP workers and TCP:
+ * two published pointers, the reclamation scheme, and the stop flag. */
+#ifndef DNSD_SERVER_H
+#define DNSD_SERVER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/qsbr.h"
+#include "snapshot/snapshot.h"
+#include "base/stats.h"
+
+struct server {
+	/* The configuration in force. Readers load it once per batch while
+	 * online (qsbr); only the main thread stores it. */
+	_Atomic(struct snapshot *) snapshot;
+	struct qsbr qsbr;
+	atomic_bool stopping;
+	/* Reload outcomes, for metrics. */
+	_Atomic uint64_t reloads_ok;
+	_Atomic uint64_t reloads_failed;
+	_Atomic int64_t last_reload_ok; /* unix seconds */
+};
+
+static inline const struct snapshot *server_snapshot(struct server *s)
+{
+	return atomic_load_explicit(&s->snapshot, memory_order_acquire);
+}
+
+#endif

@@ -1,0 +1,297 @@
+/* tcp.c - RFC 7766 connections on libevent bufferevents. */
+#include "server/tcp.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "base/log.h"
+#include "server/net.h"
+#include "dns/wire.h"
+
+/* Stop reading a connection whose client does not read its answers once
+ * this much output waits: bounds memory per slow reader. */
+#define TCP_OUTPUT_HIGH (256 * 1024)
+
+struct tcp_conn {
+	struct tcp_server *ts;
+	struct bufferevent *bev;
+	struct sockaddr_storage peer;
+	struct tcp_conn *prev, *next;
+	bool closing; /* close once the output is flushed */
+	/* When the first byte of a still incomplete message arrived: a
+	 * client trickling bytes (slowloris) gets no more than the idle
+	 * timeout to finish one message. */
+	struct timeval partial_since;
+	bool partial;
+};
+
+struct tcp_server {
+	struct stats stats; /* first: own cache lines */
+	struct event_base *base;
+	struct server *srv;
+	unsigned qsbr_index;
+	struct evconnlistener **listeners;
+	size_t nlisteners;
+	struct tcp_conn *conns;
+	unsigned nconns;
+	unsigned max_conns;
+	struct timeval idle;
+	bool stopping;
+	void (*done)(void *);
+	void *done_arg;
+	time_t last_refused_log;
+	struct answer_ctx actx;
+	uint8_t in[65536];
+	uint8_t out[2 + ANSWER_TCP_MAX];
+};
+
+static void conn_free(struct tcp_conn *c)
+{
+	struct tcp_server *ts = c->ts;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ts->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	bufferevent_free(c->bev);
+	free(c);
+	ts->nconns--;
+	if (ts->stopping && ts->nconns == 0 && ts->done != NULL) {
+		void (*done)(void *) = ts->done;
+		ts->done = NULL;
+		done(ts->done_arg);
+	}
+}
+
+static bool partial_too_old(struct tcp_conn *c)
+{
+	struct tcp_server *ts = c->ts;
+	struct timeval now, age;
+	event_base_gettimeofday_cached(ts->base, &now);
+	if (!c->partial) {
+		c->partial = true;
+		c->partial_since = now;
+		return false;
+	}
+	timersub(&now, &c->partial_since, &age);
+	/* Compared by hand: timercmp's operator argument trips cppcheck. */
+	return age.tv_sec > ts->idle.tv_sec || (age.tv_sec == ts->idle.tv_sec &&
+	                                        age.tv_usec > ts->idle.tv_usec);
+}
+
+/* Answer every complete query in the input buffer (pipelining: answers go
+ * out in order as they are produced, RFC 7766 section 6.2.1.1). */
+static void conn_read(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *c = arg;
+	struct tcp_server *ts = c->ts;
+	struct evbuffer *input = bufferevent_get_input(bev);
+	struct evbuffer *output = bufferevent_get_output(bev);
+
+	qsbr_online(&ts->srv->qsbr, ts->qsbr_index);
+	const struct snapshot *snap = server_snapshot(ts->srv);
+	for (;;) {
+		if (evbuffer_get_length(output) > TCP_OUTPUT_HIGH) {
+			/* Resume in conn_write once the client catches up. */
+			bufferevent_disable(bev, EV_READ);
+			break;
+		}
+		uint8_t lenb[2];
+		size_t have = evbuffer_get_length(input);
+		size_t qlen = 0;
+		if (have >= 2 && evbuffer_copyout(input, lenb, 2) == 2)
+			qlen = wire_peek_u16(lenb);
+		if (have < 2 || have < 2 + qlen) {
+			if (have > 0 && partial_too_old(c)) {
+				qsbr_offline(&ts->srv->qsbr, ts->qsbr_index);
+				conn_free(c);
+				return;
+			}
+			break;
+		}
+		c->partial = false;
+		evbuffer_drain(input, 2);
+		evbuffer_remove(input, ts->in, qlen);
+		size_t rlen = answer_query(&ts->actx, snap, ts->in, qlen,
+		                           ts->out + 2, ANSWER_TCP_MAX, true,
+		                           (const struct sockaddr *)&c->peer);
+		if (rlen == 0)
+			continue;
+		wire_put_u16(ts->out, (uint16_t)rlen);
+		evbuffer_add(output, ts->out, rlen + 2);
+	}
+	qsbr_offline(&ts->srv->qsbr, ts->qsbr_index);
+}
+
+static void conn_write(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *c = arg;
+	if (c->closing) {
+		conn_free(c);
+		return;
+	}
+	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
+		bufferevent_enable(bev, EV_READ);
+		conn_read(bev, c); /* input may hold queries already */
+	}
+}
+
+static void conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct tcp_conn *c = arg;
+	if ((what & BEV_EVENT_EOF) &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+		/* Half-closed by the client: still owe it the answers. */
+		c->closing = true;
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
+	conn_free(c);
+}
+
+static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+                      struct sockaddr *sa, int salen, void *arg)
+{
+	struct tcp_server *ts = arg;
+	(void)l;
+	if (ts->stopping || ts->nconns >= ts->max_conns) {
+		time_t now = time(NULL);
+		if (now != ts->last_refused_log) {
+			ts->last_refused_log = now;
+			log_warn("server",
+			         "tcp: %u clients open "
+			         "(tcp_max_clients), refusing more",
+			         ts->nconns);
+		}
+		close(fd);
+		return;
+	}
+	struct tcp_conn *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(fd);
+		return;
+	}
+	c->ts = ts;
+	if (salen > 0 && (size_t)salen <= sizeof(c->peer))
+		memcpy(&c->peer, sa, (size_t)salen);
+	c->bev = bufferevent_socket_new(ts->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		close(fd);
+		free(c);
+		return;
+	}
+	c->next = ts->conns;
+	if (ts->conns)
+		ts->conns->prev = c;
+	ts->conns = c;
+	ts->nconns++;
+	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
+	/* RFC 7766 section 6.2.3: idle connections are closed; the read
+	 * timeout restarts with every byte received. */
+	bufferevent_set_timeouts(c->bev, &ts->idle, &ts->idle);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+struct tcp_server *tcp_server_new(struct event_base *base, struct server *srv,
+                                  unsigned qsbr_index, const int *fds,
+                                  size_t nfds)
+{
+	struct tcp_server *ts =
+	    aligned_alloc(DNSD_CACHELINE, (sizeof(*ts) + DNSD_CACHELINE - 1) /
+	                                      DNSD_CACHELINE * DNSD_CACHELINE);
+	if (ts == NULL)
+		return NULL;
+	memset(ts, 0, sizeof(*ts));
+	ts->base = base;
+	ts->srv = srv;
+	ts->qsbr_index = qsbr_index;
+	ts->max_conns = 1024;
+	ts->idle.tv_sec = 10;
+	answer_ctx_init(&ts->actx, &ts->stats, (uint64_t)time(NULL));
+	ts->listeners = calloc(nfds ? nfds : 1, sizeof(*ts->listeners));
+	if (ts->listeners == NULL) {
+		free(ts);
+		return NULL;
+	}
+	for (size_t i = 0; i < nfds; i++) {
+		struct evconnlistener *l = evconnlistener_new(
+		    base, accept_cb, ts, LEV_OPT_CLOSE_ON_FREE, -1, fds[i]);
+		if (l == NULL) {
+			close(fds[i]);
+			continue;
+		}
+		ts->listeners[ts->nlisteners++] = l;
+	}
+	return ts;
+}
+
+void tcp_server_configure(struct tcp_server *ts,
+                          const struct config_server *cfg)
+{
+	ts->max_conns = cfg->tcp_max_clients;
+	ts->idle.tv_sec = cfg->tcp_idle_timeout_ms / 1000;
+	ts->idle.tv_usec = (cfg->tcp_idle_timeout_ms % 1000) * 1000;
+}
+
+void tcp_server_stop(struct tcp_server *ts, void (*done)(void *), void *arg)
+{
+	ts->stopping = true;
+	for (size_t i = 0; i < ts->nlisteners; i++)
+		evconnlistener_free(ts->listeners[i]);
+	ts->nlisteners = 0;
+	ts->done = done;
+	ts->done_arg = arg;
+	struct tcp_conn *c = ts->conns;
+	while (c != NULL) {
+		struct tcp_conn *next = c->next;
+		/* Queries already read were answered in conn_read; what is
+		 * left is flushing their answers. */
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+			conn_free(c);
+		} else {
+			c->closing = true;
+			bufferevent_disable(c->bev, EV_READ);
+		}
+		c = next;
+	}
+	if (ts->nconns == 0 && ts->done != NULL) {
+		ts->done = NULL;
+		done(arg);
+	}
+}
+
+unsigned tcp_server_clients(const struct tcp_server *ts)
+{
+	return ts->nconns;
+}
+
+struct stats *tcp_server_stats(struct tcp_server *ts)
+{
+	return &ts->stats;
+}
+
+void tcp_server_free(struct tcp_server *ts)
+{
+	if (ts == NULL)
+		return;
+	ts->done = NULL;
+	ts->stopping = true;
+	/* conn_free unlinks the head, so this ends; the analyzer cannot see
+	 * that ts outlives its connections. */
+	while (ts->conns != NULL)
+		conn_free(ts->conns); // NOLINT(clang-analyzer-unix.Malloc)
+	for (size_t i = 0; i < ts->nlisteners; i++)
+		evconnlistener_free(ts->listeners[i]);
+	free(ts->listeners);
+	free(ts);
+}

@@ -1,0 +1,255 @@
+/* worker.c - the UDP hot loop. Allocates only at start. */
+#include "server/worker.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "answer/rrl.h"
+
+/* 32 datagrams per syscall: amortises the recvmmsg/sendmmsg cost over a
+ * burst while keeping one batch's latency tiny (buffers: 32 x 8 KiB). */
+#define WORKER_BATCH 32
+/* Queries larger than this are not DNS queries we answer (the largest
+ * sane query is a name, a type and an OPT with a few options). */
+#define WORKER_RECV_MAX 4096
+/* udp_payload's upper bound (SPEC 2). */
+#define WORKER_SEND_MAX 4096
+/* Room for one IP_PKTINFO or IPV6_PKTINFO control message. */
+#define WORKER_CMSG_MAX                                                        \
+	CMSG_SPACE(sizeof(struct in6_pktinfo) > sizeof(struct in_pktinfo)      \
+	               ? sizeof(struct in6_pktinfo)                            \
+	               : sizeof(struct in_pktinfo))
+
+struct worker_bufs {
+	struct mmsghdr in[WORKER_BATCH];
+	struct mmsghdr out[WORKER_BATCH];
+	struct iovec in_iov[WORKER_BATCH];
+	struct iovec out_iov[WORKER_BATCH];
+	struct sockaddr_storage addr[WORKER_BATCH];
+	_Alignas(struct cmsghdr) uint8_t in_cmsg[WORKER_BATCH][WORKER_CMSG_MAX];
+	_Alignas(
+	    struct cmsghdr) uint8_t out_cmsg[WORKER_BATCH][WORKER_CMSG_MAX];
+	uint8_t in_buf[WORKER_BATCH][WORKER_RECV_MAX];
+	uint8_t out_buf[WORKER_BATCH][WORKER_SEND_MAX];
+	struct rrl_table rrl;
+	struct answer_cache cache;
+	struct client_geo_cache geocache;
+};
+
+int worker_init(struct worker *w, struct server *srv, unsigned index, int fd,
+                bool pktinfo)
+{
+	memset(w, 0, sizeof(*w));
+	w->srv = srv;
+	w->index = index;
+	w->fd = fd;
+	w->pktinfo = pktinfo;
+	w->bufs = calloc(1, sizeof(*w->bufs));
+	if (w->bufs == NULL)
+		return -1;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	answer_ctx_init(&w->actx, &w->stats,
+	                (uint64_t)ts.tv_nsec ^ ((uint64_t)index << 32) ^
+	                    (uint64_t)getpid());
+	struct worker_bufs *b = w->bufs;
+	w->actx.cache = &b->cache;
+	w->actx.geocache = &b->geocache;
+	for (int i = 0; i < WORKER_BATCH; i++) {
+		b->in_iov[i].iov_base = b->in_buf[i];
+		b->in_iov[i].iov_len = WORKER_RECV_MAX;
+		b->out_iov[i].iov_base = b->out_buf[i];
+	}
+	return 0;
+}
+
+/* Copy the query's destination address into the reply's control message
+ * so the reply leaves from the address the client asked (a wildcard socket
+ * would otherwise pick any local address). Returns the control length. */
+static size_t reply_pktinfo(struct msghdr *in, uint8_t *out)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(in); c != NULL;
+	     c = CMSG_NXTHDR(in, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			pi.ipi_spec_dst = pi.ipi_addr;
+			pi.ipi_ifindex = 0;
+			struct cmsghdr *o = (struct cmsghdr *)(void *)out;
+			o->cmsg_level = IPPROTO_IP;
+			o->cmsg_type = IP_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(o), &pi, sizeof(pi));
+			return CMSG_SPACE(sizeof(pi));
+		}
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			struct cmsghdr *o = (struct cmsghdr *)(void *)out;
+			o->cmsg_level = IPPROTO_IPV6;
+			o->cmsg_type = IPV6_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(o), &pi, sizeof(pi));
+			return CMSG_SPACE(sizeof(pi));
+		}
+	}
+	return 0;
+}
+
+static void send_all(struct worker *w, unsigned n)
+{
+	unsigned sent = 0;
+	while (sent < n) {
+		int r = (int)syscall(SYS_sendmmsg, w->fd, w->bufs->out + sent,
+		                     n - sent, 0);
+		if (r > 0) {
+			sent += (unsigned)r;
+		} else if (r < 0 && errno == EINTR) {
+			continue;
+		} else {
+			/* The first message failed (unreachable client, say):
+			 * skip it, keep the rest of the batch. */
+			sent++;
+		}
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct worker_bufs *b = w->bufs;
+	struct server *srv = w->srv;
+
+	/* The kernel rewrites only msg_namelen, msg_controllen and msg_flags
+	 * of the headers it fills, so everything else is set once here and
+	 * just those fields of the headers the last batch used are reset
+	 * below: at low load a batch is one packet, and resetting all 32
+	 * would cost more than answering it. */
+	for (int i = 0; i < WORKER_BATCH; i++) {
+		struct msghdr *h = &b->in[i].msg_hdr;
+		h->msg_name = &b->addr[i];
+		h->msg_namelen = sizeof(b->addr[i]);
+		h->msg_iov = &b->in_iov[i];
+		h->msg_iovlen = 1;
+		h->msg_control = w->pktinfo ? b->in_cmsg[i] : NULL;
+		h->msg_controllen = w->pktinfo ? WORKER_CMSG_MAX : 0;
+		h->msg_flags = 0;
+	}
+	int used = 0;
+	while (!atomic_load_explicit(&srv->stopping, memory_order_relaxed)) {
+		for (int i = 0; i < used; i++) {
+			struct msghdr *h = &b->in[i].msg_hdr;
+			h->msg_namelen = sizeof(b->addr[i]);
+			h->msg_controllen = w->pktinfo ? WORKER_CMSG_MAX : 0;
+			h->msg_flags = 0;
+		}
+		/* The raw system call: glibc's recvmmsg and sendmmsg are
+		 * thread cancellation points and pay for it on every call;
+		 * workers are never cancelled. */
+		int n = (int)syscall(SYS_recvmmsg, w->fd, b->in, WORKER_BATCH,
+		                     MSG_WAITFORONE, NULL);
+		used = n > 0 ? n : 0;
+		if (n <= 0)
+			continue; /* timeout, EINTR, or woken by shutdown */
+
+		qsbr_online(&srv->qsbr, w->index);
+		const struct snapshot *snap = server_snapshot(srv);
+		unsigned rrl = snap->cfg->server.rrl;
+		unsigned slip = snap->cfg->server.rrl_slip;
+		uint32_t now_ms = 0;
+		if (rrl > 0) {
+			/* One clock read per batch: the coarse clock is a vDSO
+			 * read, and millisecond precision is all RRL needs. */
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+			now_ms = (uint32_t)((uint64_t)ts.tv_sec * 1000 +
+			                    (uint64_t)ts.tv_nsec / 1000000);
+		}
+		unsigned nout = 0;
+		for (int i = 0; i < n; i++) {
+			struct msghdr *h = &b->in[i].msg_hdr;
+			if (h->msg_flags & MSG_TRUNC) {
+				stats_inc(&w->stats.dropped);
+				continue;
+			}
+			size_t len = answer_query(
+			    &w->actx, snap, b->in_buf[i], b->in[i].msg_len,
+			    b->out_buf[nout], WORKER_SEND_MAX, false,
+			    (const struct sockaddr *)&b->addr[i]);
+			if (len == 0)
+				continue;
+			if (rrl > 0) {
+				enum rrl_action act = rrl_check(
+				    &b->rrl,
+				    (const struct sockaddr *)&b->addr[i],
+				    now_ms, rrl, slip);
+				if (act != RRL_PASS)
+					stats_inc(&w->stats.rrl_limited);
+				if (act == RRL_DROP)
+					continue;
+				if (act == RRL_SLIP) {
+					len = rrl_slip_response(
+					    b->out_buf[nout], len);
+					if (len == 0)
+						continue;
+				}
+			}
+			struct msghdr *o = &b->out[nout].msg_hdr;
+			b->out_iov[nout].iov_len = len;
+			o->msg_name = &b->addr[i];
+			o->msg_namelen = h->msg_namelen;
+			o->msg_iov = &b->out_iov[nout];
+			o->msg_iovlen = 1;
+			o->msg_flags = 0;
+			o->msg_controllen = 0;
+			o->msg_control = NULL;
+			if (w->pktinfo) {
+				size_t cl = reply_pktinfo(h, b->out_cmsg[nout]);
+				if (cl > 0) {
+					o->msg_control = b->out_cmsg[nout];
+					o->msg_controllen = cl;
+				}
+			}
+			nout++;
+		}
+		qsbr_offline(&srv->qsbr, w->index);
+		if (nout > 0)
+			send_all(w, nout);
+	}
+	return NULL;
+}
+
+int worker_start(struct worker *w)
+{
+	int err = pthread_create(&w->thread, NULL, worker_main, w);
+	if (err != 0)
+		return -err;
+	w->started = true;
+	return 0;
+}
+
+void worker_wake(struct worker *w)
+{
+	/* On Linux, shutdown() on a UDP socket wakes a blocked receive. */
+	(void)shutdown(w->fd, SHUT_RD);
+}
+
+void worker_destroy(struct worker *w)
+{
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	w->started = false;
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	free(w->bufs);
+	w->bufs = NULL;
+}

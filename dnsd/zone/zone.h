@@ -1,0 +1,26 @@
+/* zone.h - reads an RFC 1035 master file with ldns into a zdb_zone.
+ * zone.c is the only user of ldns; nothing on the query path calls it. */
+#ifndef DNSD_ZONE_H
+#define DNSD_ZONE_H
+
+#include "conf/config.h"
+#include "base/diag.h"
+#include "zone/zonedb.h"
+
+struct arena;
+
+/* Load cz->file with $ORIGIN defaulting to the zone name, reporting every
+ * error as "FILE:LINE: message" into diag (parsing goes on after an error so
+ * all are shown). The compiled zone lives in arena. Returns 0 and *out, or
+ * -1. Any one thread at a time per arena. */
+int zone_load(const struct config_zone *cz, struct arena *arena,
+              struct diag *diag, const struct zdb_zone **out);
+
+/* zone_load, and also make the names of these load-balanced records exist
+ * in the zone (zdb_builder_reserve) so they can carry their lb data. */
+int zone_load_with(const struct config_zone *cz,
+                   const struct config_record *const *reserve, size_t nreserve,
+                   struct arena *arena, struct diag *diag,
+                   const struct zdb_zone **out);
+
+#endif
