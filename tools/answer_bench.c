@@ -15,7 +15,7 @@
 #include "answer/answer.h"
 #include "dns/dname.h"
 #include "snapshot/snapshot.h"
-#include "base/stats.h"
+#include "dns/stats.h"
 #include "dns/wire.h"
 
 /* A query: header, question, OPT (payload 1232) with an optional ECS. */

@@ -50,7 +50,7 @@ static uint16_t ecs_option(const struct pkt_query *q, uint8_t scope,
                            uint8_t *buf)
 {
 	size_t alen = ((size_t)q->ecs.source_prefix + 7) / 8;
-	wire_put_u16(buf, PKT_EDNS_ECS);
+	wire_put_u16(buf, DNS_EDNS_ECS);
 	wire_put_u16(buf + 2, (uint16_t)(4 + alen));
 	wire_put_u16(buf + 4, q->ecs.family);
 	buf[6] = q->ecs.source_prefix;
@@ -80,7 +80,7 @@ static void add_negative_soa(struct resolve *st, const struct zdb_zone *z)
 	const uint8_t *rd = z->soa->rdata;
 	uint16_t rdlen = wire_peek_u16(rd);
 	if (!resp_add_rr(st->r, RESP_AUTHORITY, z->apex, z->apex_len,
-	                 ZDB_TYPE_SOA, ZDB_CLASS_IN, z->neg_ttl, rd + 2, rdlen))
+	                 DNS_TYPE_SOA, DNS_CLASS_IN, z->neg_ttl, rd + 2, rdlen))
 		st->truncated = true;
 }
 
@@ -89,7 +89,7 @@ static void add_negative_soa(struct resolve *st, const struct zdb_zone *z)
  * does not fit sets TC (RFC 9471 section 3). */
 static void add_referral(struct resolve *st, const struct zdb_node *cut)
 {
-	const struct zdb_rrset *ns = zdb_node_rrset(cut, ZDB_TYPE_NS);
+	const struct zdb_rrset *ns = zdb_node_rrset(cut, DNS_TYPE_NS);
 	if (ns == NULL || !resp_add_rrset(st->r, RESP_AUTHORITY, cut->name,
 	                                  cut->name_len, ns)) {
 		st->truncated = true;
@@ -99,7 +99,7 @@ static void add_referral(struct resolve *st, const struct zdb_node *cut)
 		const struct zdb_glue *g = &cut->glue[i];
 		if (!resp_add_rrset(st->r, RESP_ADDITIONAL, g->name,
 		                    g->name_len, g->rrset)) {
-			st->flags |= PKT_FLAG_TC;
+			st->flags |= DNS_FLAG_TC;
 			break;
 		}
 	}
@@ -140,7 +140,7 @@ static void add_lb(struct resolve *st, const struct snapshot *snap,
 		}
 	}
 	if (ch.outcome == LB_SERVFAIL) {
-		st->rcode = PKT_RCODE_SERVFAIL;
+		st->rcode = DNS_RCODE_SERVFAIL;
 		return;
 	}
 	if (ch.outcome == LB_NODATA) {
@@ -155,11 +155,11 @@ static void add_lb(struct resolve *st, const struct snapshot *snap,
 		owner = st->r->qname;
 		olen = st->r->qname_len;
 	}
-	uint16_t type = f == LB_V4 ? ZDB_TYPE_A : ZDB_TYPE_AAAA;
+	uint16_t type = f == LB_V4 ? DNS_TYPE_A : DNS_TYPE_AAAA;
 	uint16_t rdlen = f == LB_V4 ? 4 : 16;
 	for (unsigned i = 0; i < ch.n; i++) {
 		if (!resp_add_rr(st->r, RESP_ANSWER, owner, olen, type,
-		                 ZDB_CLASS_IN, ch.ttl, ch.picked[i]->addr,
+		                 DNS_CLASS_IN, ch.ttl, ch.picked[i]->addr,
 		                 rdlen)) {
 			st->truncated = true;
 			return;
@@ -174,11 +174,11 @@ static void add_additional(struct resolve *st, const struct snapshot *snap,
                            const struct zdb_rrset *rs)
 {
 	size_t skip;
-	if (rs->type == ZDB_TYPE_NS)
+	if (rs->type == DNS_TYPE_NS)
 		skip = 0;
-	else if (rs->type == ZDB_TYPE_MX)
+	else if (rs->type == DNS_TYPE_MX)
 		skip = 2;
-	else if (rs->type == ZDB_TYPE_SRV)
+	else if (rs->type == DNS_TYPE_SRV)
 		skip = 6;
 	else
 		return;
@@ -201,7 +201,7 @@ static void add_additional(struct resolve *st, const struct snapshot *snap,
 		    zdb_find_node(z, lower, (size_t)tlen);
 		if (n == NULL)
 			continue;
-		static const uint16_t types[] = {ZDB_TYPE_A, ZDB_TYPE_AAAA};
+		static const uint16_t types[] = {DNS_TYPE_A, DNS_TYPE_AAAA};
 		for (size_t t = 0; t < DNSD_ARRAY_LEN(types); t++) {
 			const struct zdb_rrset *a = zdb_node_rrset(n, types[t]);
 			if (a != NULL &&
@@ -235,16 +235,16 @@ static void resolve(struct resolve *st, const struct snapshot *snap,
 	for (unsigned hops = 0;; hops++) {
 		const struct zdb_node *node;
 		enum zdb_result res = zdb_lookup(
-		    zone, name, nlen, q->qtype == ZDB_TYPE_DS, &node);
+		    zone, name, nlen, q->qtype == DNS_TYPE_DS, &node);
 		if (res == ZDB_DELEGATION) {
 			if (hops == 0)
-				st->flags &= (uint16_t)~PKT_FLAG_AA;
+				st->flags &= (uint16_t)~DNS_FLAG_AA;
 			add_referral(st, node);
 			return;
 		}
 		if (res == ZDB_NXDOMAIN) {
 			/* RFC 6604: the rcode speaks for the last name. */
-			st->rcode = PKT_RCODE_NXDOMAIN;
+			st->rcode = DNS_RCODE_NXDOMAIN;
 			add_negative_soa(st, zone);
 			return;
 		}
@@ -252,9 +252,9 @@ static void resolve(struct resolve *st, const struct snapshot *snap,
 		if (lb != NULL && res == ZDB_EXACT) {
 			/* SPEC 3: ANY gets the A answer if there are IPv4
 			 * members, else the AAAA answer. */
-			int f = q->qtype == ZDB_TYPE_A      ? LB_V4
-			        : q->qtype == ZDB_TYPE_AAAA ? LB_V6
-			        : q->qtype != PKT_TYPE_ANY  ? -1
+			int f = q->qtype == DNS_TYPE_A      ? LB_V4
+			        : q->qtype == DNS_TYPE_AAAA ? LB_V6
+			        : q->qtype != DNS_TYPE_ANY  ? -1
 			        : lb->has_family[LB_V4]     ? LB_V4
 			        : lb->has_family[LB_V6]     ? LB_V6
 			                                    : -1;
@@ -265,18 +265,18 @@ static void resolve(struct resolve *st, const struct snapshot *snap,
 			}
 		}
 		const struct zdb_rrset *rs =
-		    q->qtype == PKT_TYPE_ANY ? any_rrset(node)
+		    q->qtype == DNS_TYPE_ANY ? any_rrset(node)
 		                             : zdb_node_rrset(node, q->qtype);
 		if (rs != NULL) {
 			if (!resp_add_rrset(st->r, RESP_ANSWER, owner,
 			                    owner == NULL ? 0 : nlen, rs))
 				st->truncated = true;
-			else if (q->qtype != PKT_TYPE_ANY)
+			else if (q->qtype != DNS_TYPE_ANY)
 				add_additional(st, snap, rs);
 			return;
 		}
 		const struct zdb_rrset *cname =
-		    zdb_node_rrset(node, ZDB_TYPE_CNAME);
+		    zdb_node_rrset(node, DNS_TYPE_CNAME);
 		if (cname == NULL) {
 			add_negative_soa(st, zone); /* NODATA */
 			return;
@@ -311,7 +311,7 @@ static void resolve(struct resolve *st, const struct snapshot *snap,
 static bool explain(struct resolve *st, const struct snapshot *snap)
 {
 	const struct pkt_query *q = st->q;
-	if (q->qtype != ZDB_TYPE_TXT || !client_may_explain(snap, st->src))
+	if (q->qtype != DNS_TYPE_TXT || !client_may_explain(snap, st->src))
 		return false;
 	const struct zdb_zone *zone =
 	    snapshot_find_zone(snap, q->qname_lower, q->qname_len);
@@ -331,7 +331,7 @@ static bool explain(struct resolve *st, const struct snapshot *snap)
 		rd[0] = (uint8_t)len;
 		memcpy(rd + 1, lines[i], len);
 		if (!resp_add_rr(st->r, RESP_ANSWER, st->r->qname,
-		                 st->r->qname_len, ZDB_TYPE_TXT, PKT_CLASS_CH,
+		                 st->r->qname_len, DNS_TYPE_TXT, DNS_CLASS_CH,
 		                 0, rd, (uint16_t)(len + 1))) {
 			st->truncated = true;
 			break;
@@ -375,8 +375,8 @@ size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
 	    .q = &q,
 	    /* RFC 1035 4.1.1: opcode and RD copied; RFC 6840 5.9: CD
 	     * copied. RA stays 0: we do not recurse. */
-	    .flags = q.flags & (0x7800 | PKT_FLAG_RD | PKT_FLAG_CD),
-	    .rcode = PKT_RCODE_NOERROR,
+	    .flags = q.flags & (0x7800 | DNS_FLAG_RD | DNS_FLAG_CD),
+	    .rcode = DNS_RCODE_NOERROR,
 	    .ctx = ctx,
 	    .src = src,
 	};
@@ -392,31 +392,31 @@ size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
 	case PKT_OK:
 		break;
 	case PKT_FORMERR:
-		st.rcode = PKT_RCODE_FORMERR;
+		st.rcode = DNS_RCODE_FORMERR;
 		goto finish;
 	case PKT_NOTIMP:
-		st.rcode = PKT_RCODE_NOTIMP;
+		st.rcode = DNS_RCODE_NOTIMP;
 		goto finish;
 	case PKT_BADVERS:
-		st.rcode = PKT_RCODE_BADVERS;
+		st.rcode = DNS_RCODE_BADVERS;
 		goto finish;
 	case PKT_DROP:
 		return 0;
 	}
 
-	if (q.qclass == PKT_CLASS_CH) {
+	if (q.qclass == DNS_CLASS_CH) {
 		st.rcode =
-		    explain(&st, snap) ? PKT_RCODE_NOERROR : PKT_RCODE_REFUSED;
+		    explain(&st, snap) ? DNS_RCODE_NOERROR : DNS_RCODE_REFUSED;
 		if (st.truncated) {
 			resp_truncate(&r, mark);
-			st.flags |= PKT_FLAG_TC;
+			st.flags |= DNS_FLAG_TC;
 		}
 		goto finish;
 	}
 	/* Only class IN holds data; zone transfers are not offered. */
-	if (q.qclass != PKT_CLASS_IN || q.qtype == PKT_TYPE_AXFR ||
-	    q.qtype == PKT_TYPE_IXFR) {
-		st.rcode = PKT_RCODE_REFUSED;
+	if (q.qclass != DNS_CLASS_IN || q.qtype == DNS_TYPE_AXFR ||
+	    q.qtype == DNS_TYPE_IXFR) {
+		st.rcode = DNS_RCODE_REFUSED;
 		goto finish;
 	}
 	struct answer_cache_entry *ce = NULL;
@@ -441,23 +441,23 @@ size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
 	const struct zdb_zone *zone = snapshot_find_zone_map(
 	    snap, q.qname_lower, q.qname_len, q.qlabel_map);
 	if (zone == NULL) {
-		st.rcode = PKT_RCODE_REFUSED;
+		st.rcode = DNS_RCODE_REFUSED;
 		goto finish;
 	}
-	st.flags |= PKT_FLAG_AA;
+	st.flags |= DNS_FLAG_AA;
 	resolve(&st, snap, zone);
 	if (st.truncated) {
 		/* RFC 2181 section 9: what does not fit is not sent in part;
 		 * the client retries over TCP. */
 		resp_truncate(&r, mark);
-		st.flags |= PKT_FLAG_TC;
-	} else if (ce != NULL && !st.dynamic && !(st.flags & PKT_FLAG_TC) &&
+		st.flags |= DNS_FLAG_TC;
+	} else if (ce != NULL && !st.dynamic && !(st.flags & DNS_FLAG_TC) &&
 	           r.len - mark <= ANSWER_CACHE_BODY) {
 		ce->generation = snap->generation;
 		ce->qtype = q.qtype;
 		ce->qname_len = q.qname_len;
 		memcpy(ce->qname, q.qname_lower, q.qname_len);
-		ce->flags = st.flags & PKT_FLAG_AA;
+		ce->flags = st.flags & DNS_FLAG_AA;
 		ce->rcode = (uint8_t)st.rcode;
 		ce->body_len = (uint16_t)(r.len - mark);
 		memcpy(ce->body, out + mark, ce->body_len);
@@ -471,10 +471,10 @@ finish:
 		resp_add_opt(&r, max, snap->udp_payload,
 		             (uint8_t)(st.rcode >> 4), q.edns_do, opt, optlen);
 	wire_put_u16(out + 2,
-	             (uint16_t)(st.flags | PKT_FLAG_QR | (st.rcode & 0x0F)));
+	             (uint16_t)(st.flags | DNS_FLAG_QR | (st.rcode & 0x0F)));
 	stats_inc(
 	    &ctx->stats->responses[st.rcode < STATS_RCODE_N ? st.rcode : 0]);
-	if (st.flags & PKT_FLAG_TC)
+	if (st.flags & DNS_FLAG_TC)
 		stats_inc(&ctx->stats->truncated);
 	return resp_finish(&r);
 }

@@ -12,7 +12,7 @@
 #include "answer/answer_cache.h"
 #include "answer/client.h"
 #include "snapshot/snapshot.h"
-#include "base/stats.h"
+#include "dns/stats.h"
 
 /* Per-thread answering state: each worker owns one, never shared. */
 struct answer_ctx {

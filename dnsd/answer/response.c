@@ -27,7 +27,7 @@ void resp_header(struct resp *r, uint16_t id, uint16_t flags, uint8_t rcode)
 {
 	uint8_t *h = r->buf;
 	wire_put_u16(h, id);
-	wire_put_u16(h + 2, (uint16_t)(flags | PKT_FLAG_QR | (rcode & 0x0F)));
+	wire_put_u16(h + 2, (uint16_t)(flags | DNS_FLAG_QR | (rcode & 0x0F)));
 	memset(h + 4, 0, 8);
 	r->len = PKT_HEADER_LEN;
 }
@@ -132,14 +132,14 @@ static unsigned rdata_names(uint16_t type, size_t *skip)
 {
 	*skip = 0;
 	switch (type) {
-	case ZDB_TYPE_NS:
-	case ZDB_TYPE_CNAME:
-	case ZDB_TYPE_PTR:
+	case DNS_TYPE_NS:
+	case DNS_TYPE_CNAME:
+	case DNS_TYPE_PTR:
 		return 1;
-	case ZDB_TYPE_MX:
+	case DNS_TYPE_MX:
 		*skip = 2;
 		return 1;
-	case ZDB_TYPE_SOA:
+	case DNS_TYPE_SOA:
 		return 2;
 	default:
 		return 0;
@@ -231,7 +231,7 @@ bool resp_add_rrset(struct resp *r, enum resp_section s, const uint8_t *owner,
 	const uint8_t *p = rs->rdata;
 	for (uint16_t i = 0; i < rs->count; i++) {
 		uint16_t rdlen = wire_peek_u16(p);
-		if (!resp_add_rr(r, s, owner, owner_len, rs->type, ZDB_CLASS_IN,
+		if (!resp_add_rr(r, s, owner, owner_len, rs->type, DNS_CLASS_IN,
 		                 rs->ttl, p + 2, rdlen)) {
 			r->len = start;
 			r->nctab = nctab;
@@ -261,7 +261,7 @@ bool resp_add_opt(struct resp *r, size_t hard_limit, uint16_t payload,
 		return false;
 	uint8_t *p = r->buf + r->len;
 	p[0] = 0; /* owner: root */
-	wire_put_u16(p + 1, PKT_TYPE_OPT);
+	wire_put_u16(p + 1, DNS_TYPE_OPT);
 	wire_put_u16(p + 3, payload);
 	p[5] = ext_rcode;
 	p[6] = 0; /* version 0 */

@@ -82,7 +82,7 @@ size_t rrl_slip_response(uint8_t *resp, size_t len)
 	if (p > len)
 		return 0;
 	uint16_t flags = wire_peek_u16(resp + 2);
-	wire_put_u16(resp + 2, flags | PKT_FLAG_TC);
+	wire_put_u16(resp + 2, flags | DNS_FLAG_TC);
 	memset(resp + 6, 0, 6);
 	return p;
 }

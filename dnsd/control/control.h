@@ -9,7 +9,7 @@
 
 #include "probes/probe.h"
 #include "server/server.h"
-#include "base/stats.h"
+#include "dns/stats.h"
 
 struct event_base;
 struct control;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "probes/probe.h"
-#include "base/stats.h"
+#include "dns/stats.h"
 
 struct evbuffer;
 

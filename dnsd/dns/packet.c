@@ -171,7 +171,7 @@ static enum pkt_outcome parse_options(const uint8_t *rdata, size_t rdlen,
 		const uint8_t *data = o.buf + o.pos;
 		o.pos += olen;
 		/* Section 6.1.2: unknown options MUST be ignored. */
-		if (code == PKT_EDNS_ECS) {
+		if (code == DNS_EDNS_ECS) {
 			enum pkt_outcome r = parse_ecs(data, olen, q);
 			if (r != PKT_OK)
 				return r;
@@ -206,7 +206,7 @@ static enum pkt_outcome parse_additional_rr(struct wire *w, struct pkt_query *q)
 	const uint8_t *rdata = w->buf + w->pos;
 	w->pos += rdlen;
 
-	if (type != PKT_TYPE_OPT)
+	if (type != DNS_TYPE_OPT)
 		return PKT_OK; /* TSIG and others: well-formed, not used */
 
 	/* RFC 6891 section 6.1.1: at most one OPT, and its owner is the
@@ -259,12 +259,12 @@ enum pkt_outcome packet_parse_query(const uint8_t *pkt, size_t len,
 
 	/* 2. A response is never answered (RFC 1035 section 4.1.1 QR):
 	 * answering one invites reflection loops between servers. */
-	if (q->flags & PKT_FLAG_QR)
+	if (q->flags & DNS_FLAG_QR)
 		return PKT_DROP;
 
 	/* 3. RFC 1035 section 4.1.1 / RFC 2136: we only implement QUERY.
 	 * The question is still read when it is there, to echo it. */
-	if (q->opcode != PKT_OPCODE_QUERY) {
+	if (q->opcode != DNS_OPCODE_QUERY) {
 		if (qdcount == 1)
 			(void)parse_question(&w, q);
 		return PKT_NOTIMP;
@@ -301,51 +301,4 @@ enum pkt_outcome packet_parse_query(const uint8_t *pkt, size_t len,
 	if (q->edns && q->edns_version > 0)
 		return PKT_BADVERS;
 	return PKT_OK;
-}
-
-const char *packet_type_name(uint16_t type, char *buf, size_t buflen)
-{
-	/* IANA "Resource Record (RR) TYPEs" registry mnemonics. */
-	static const struct {
-		uint16_t type;
-		const char *name;
-	} names[] = {
-	    {1, "A"},        {2, "NS"},          {3, "MD"},
-	    {4, "MF"},       {5, "CNAME"},       {6, "SOA"},
-	    {7, "MB"},       {8, "MG"},          {9, "MR"},
-	    {10, "NULL"},    {11, "WKS"},        {12, "PTR"},
-	    {13, "HINFO"},   {14, "MINFO"},      {15, "MX"},
-	    {16, "TXT"},     {17, "RP"},         {18, "AFSDB"},
-	    {19, "X25"},     {20, "ISDN"},       {21, "RT"},
-	    {22, "NSAP"},    {23, "NSAP-PTR"},   {24, "SIG"},
-	    {25, "KEY"},     {26, "PX"},         {27, "GPOS"},
-	    {28, "AAAA"},    {29, "LOC"},        {30, "NXT"},
-	    {33, "SRV"},     {35, "NAPTR"},      {36, "KX"},
-	    {37, "CERT"},    {38, "A6"},         {39, "DNAME"},
-	    {41, "OPT"},     {42, "APL"},        {43, "DS"},
-	    {44, "SSHFP"},   {45, "IPSECKEY"},   {46, "RRSIG"},
-	    {47, "NSEC"},    {48, "DNSKEY"},     {49, "DHCID"},
-	    {50, "NSEC3"},   {51, "NSEC3PARAM"}, {52, "TLSA"},
-	    {53, "SMIMEA"},  {55, "HIP"},        {59, "CDS"},
-	    {60, "CDNSKEY"}, {61, "OPENPGPKEY"}, {62, "CSYNC"},
-	    {63, "ZONEMD"},  {64, "SVCB"},       {65, "HTTPS"},
-	    {99, "SPF"},     {104, "NID"},       {105, "L32"},
-	    {106, "L64"},    {107, "LP"},        {108, "EUI48"},
-	    {109, "EUI64"},  {249, "TKEY"},      {250, "TSIG"},
-	    {251, "IXFR"},   {252, "AXFR"},      {253, "MAILB"},
-	    {254, "MAILA"},  {255, "ANY"},       {256, "URI"},
-	    {257, "CAA"},    {32768, "TA"},      {32769, "DLV"},
-	};
-
-	if (buflen == 0)
-		return "";
-	for (size_t i = 0; i < DNSD_ARRAY_LEN(names); i++) {
-		if (names[i].type == type) {
-			snprintf(buf, buflen, "%s", names[i].name);
-			return buf;
-		}
-	}
-	/* RFC 3597 section 5: the generic mnemonic for the rest. */
-	snprintf(buf, buflen, "TYPE%u", (unsigned)type);
-	return buf;
 }

@@ -9,35 +9,10 @@
 #include <stdint.h>
 
 #include "base/compat.h"
+#include "dns/consts.h"
 #include "dns/dname.h"
 
-#define PKT_HEADER_LEN   12
-#define PKT_TYPE_OPT     41
-#define PKT_TYPE_TSIG    250
-#define PKT_TYPE_IXFR    251
-#define PKT_TYPE_AXFR    252
-#define PKT_TYPE_ANY     255
-#define PKT_CLASS_IN     1
-#define PKT_CLASS_CH     3
-#define PKT_OPCODE_QUERY 0
-#define PKT_EDNS_ECS     8 /* RFC 7871 option code */
-
-/* Header flag bits in the 16-bit flags word (RFC 1035 section 4.1.1). */
-#define PKT_FLAG_QR 0x8000
-#define PKT_FLAG_AA 0x0400
-#define PKT_FLAG_TC 0x0200
-#define PKT_FLAG_RD 0x0100
-#define PKT_FLAG_RA 0x0080
-#define PKT_FLAG_AD 0x0020
-#define PKT_FLAG_CD 0x0010
-
-#define PKT_RCODE_NOERROR  0
-#define PKT_RCODE_FORMERR  1
-#define PKT_RCODE_SERVFAIL 2
-#define PKT_RCODE_NXDOMAIN 3
-#define PKT_RCODE_NOTIMP   4
-#define PKT_RCODE_REFUSED  5
-#define PKT_RCODE_BADVERS  16 /* extended, RFC 6891 section 9 */
+#define PKT_HEADER_LEN 12
 
 /* What the ladder decided. */
 enum pkt_outcome {
@@ -99,6 +74,6 @@ enum pkt_outcome packet_parse_query(const uint8_t *pkt, size_t len,
                                     struct pkt_query *q);
 
 /* RFC mnemonic of a type ("A", "AAAA", "TYPE65280"), into buf. */
-const char *packet_type_name(uint16_t type, char *buf, size_t buflen);
+const char *dns_type_name(uint16_t type, char *buf, size_t buflen);
 
 #endif

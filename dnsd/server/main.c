@@ -25,7 +25,7 @@
 #include "base/qsbr.h"
 #include "server/server.h"
 #include "snapshot/snapshot.h"
-#include "base/stats.h"
+#include "dns/stats.h"
 #include "server/tcp.h"
 #include "base/version.h"
 #include "server/worker.h"

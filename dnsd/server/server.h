@@ -9,7 +9,7 @@
 
 #include "base/qsbr.h"
 #include "snapshot/snapshot.h"
-#include "base/stats.h"
+#include "dns/stats.h"
 
 struct server {
 	/* The configuration in force. Readers load it once per batch while

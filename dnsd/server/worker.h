@@ -8,7 +8,7 @@
 
 #include "answer/answer.h"
 #include "server/server.h"
-#include "base/stats.h"
+#include "dns/stats.h"
 
 struct worker_bufs;
 

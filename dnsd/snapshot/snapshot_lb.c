@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "base/arena.h"
-#include "base/stats.h"
+#include "dns/stats.h"
 
 /* Identity of a check profile, field by field: a reload keeps a target's
  * health only when its address and every field of its profile are the
@@ -216,16 +216,16 @@ int snapshot_lb_attach(struct snapshot *s, const struct config *cfg,
 		}
 		/* SPEC 2: the zone file may hold other types beside a
 		 * load-balanced name, but not what it answers itself. */
-		static const uint16_t clash[] = {ZDB_TYPE_A, ZDB_TYPE_AAAA,
-		                                 ZDB_TYPE_CNAME};
+		static const uint16_t clash[] = {DNS_TYPE_A, DNS_TYPE_AAAA,
+		                                 DNS_TYPE_CNAME};
 		for (size_t k = 0; k < DNSD_ARRAY_LEN(clash); k++) {
 			if (zdb_node_rrset(n, clash[k]) != NULL) {
 				diag_add(diag, cfg->path, cr->line,
 				         "record %s: zone file %s already has "
 				         "%s records at this name",
 				         cr->name, cfg->zones[cr->zone].file,
-				         clash[k] == ZDB_TYPE_A      ? "A"
-				         : clash[k] == ZDB_TYPE_AAAA ? "AAAA"
+				         clash[k] == DNS_TYPE_A      ? "A"
+				         : clash[k] == DNS_TYPE_AAAA ? "AAAA"
 				                                     : "CNAME");
 				rc = -1;
 			}

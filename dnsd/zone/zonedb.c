@@ -266,19 +266,19 @@ static int pool_put(struct zdb_builder *b, const uint8_t *p, size_t n,
 static const char *type_name(uint16_t type, char *buf, size_t len)
 {
 	switch (type) {
-	case ZDB_TYPE_A:
+	case DNS_TYPE_A:
 		return "A";
-	case ZDB_TYPE_NS:
+	case DNS_TYPE_NS:
 		return "NS";
-	case ZDB_TYPE_CNAME:
+	case DNS_TYPE_CNAME:
 		return "CNAME";
-	case ZDB_TYPE_SOA:
+	case DNS_TYPE_SOA:
 		return "SOA";
-	case ZDB_TYPE_MX:
+	case DNS_TYPE_MX:
 		return "MX";
-	case ZDB_TYPE_TXT:
+	case DNS_TYPE_TXT:
 		return "TXT";
-	case ZDB_TYPE_AAAA:
+	case DNS_TYPE_AAAA:
 		return "AAAA";
 	default:
 		break;
@@ -292,16 +292,16 @@ static const char *type_name(uint16_t type, char *buf, size_t len)
 static const char *check_rdata(uint16_t type, const uint8_t *rd, size_t len)
 {
 	switch (type) {
-	case ZDB_TYPE_A:
+	case DNS_TYPE_A:
 		return len == 4 ? NULL : "A RDATA must be 4 bytes";
-	case ZDB_TYPE_AAAA:
+	case DNS_TYPE_AAAA:
 		return len == 16 ? NULL : "AAAA RDATA must be 16 bytes";
-	case ZDB_TYPE_NS:
-	case ZDB_TYPE_CNAME:
+	case DNS_TYPE_NS:
+	case DNS_TYPE_CNAME:
 		return dname_check(rd, len) >= 0
 		           ? NULL
 		           : "RDATA is not a valid domain name";
-	case ZDB_TYPE_SOA: {
+	case DNS_TYPE_SOA: {
 		/* RFC 1035 section 3.3.13: MNAME RNAME and five 32-bit
 		 * fields. */
 		size_t p = 0;
@@ -601,7 +601,7 @@ static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
 			continue;
 		n->nrrs++;
 		switch (r->type) {
-		case ZDB_TYPE_CNAME:
+		case DNS_TYPE_CNAME:
 			/* RFC 1034 section 3.6.2: one CNAME per name. */
 			if (++cnames == 2)
 				diag_add(diag, b->path, r->line,
@@ -609,7 +609,7 @@ static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
 			if (cname_line == 0)
 				cname_line = r->line;
 			break;
-		case ZDB_TYPE_SOA:
+		case DNS_TYPE_SOA:
 			if (!apex)
 				diag_add(diag, b->path, r->line,
 				         "SOA record at %s, which is not the "
@@ -621,7 +621,7 @@ static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
 				         "zone apex");
 			other_line = other_line ? other_line : r->line;
 			break;
-		case ZDB_TYPE_NS:
+		case DNS_TYPE_NS:
 			has_ns = true;
 			other_line = other_line ? other_line : r->line;
 			break;
@@ -687,7 +687,7 @@ static void render_rrset(const struct zdb_builder *b, const struct zdb_brr *rr,
 		wire[0] = 0xC0; /* RFC 1035 section 4.1.4: offset 12 */
 		wire[1] = 0x0C;
 		wire_put_u16(wire + 2, r->type);
-		wire_put_u16(wire + 4, ZDB_CLASS_IN);
+		wire_put_u16(wire + 4, DNS_CLASS_IN);
 		wire_put_u32(wire + 6, ttl);
 		wire_put_u16(wire + 10, r->rdlen);
 		memcpy(wire + ZDB_RR_OVERHEAD, rd, r->rdlen);
@@ -700,7 +700,7 @@ static void render_rrset(const struct zdb_builder *b, const struct zdb_brr *rr,
 static uint16_t find_glue(struct zdb_builder *b, const struct zdb_node *cut,
                           struct zdb_glue *glue)
 {
-	const struct zdb_rrset *ns = zdb_node_rrset(cut, ZDB_TYPE_NS);
+	const struct zdb_rrset *ns = zdb_node_rrset(cut, DNS_TYPE_NS);
 	uint16_t n = 0;
 	const uint8_t *p = ns->rdata;
 	for (uint16_t i = 0; i < ns->count; i++) {
@@ -720,8 +720,8 @@ static uint16_t find_glue(struct zdb_builder *b, const struct zdb_node *cut,
 				seen = true;
 		if (seen)
 			continue;
-		const struct zdb_rrset *a = zdb_node_rrset(t, ZDB_TYPE_A);
-		const struct zdb_rrset *aaaa = zdb_node_rrset(t, ZDB_TYPE_AAAA);
+		const struct zdb_rrset *a = zdb_node_rrset(t, DNS_TYPE_A);
+		const struct zdb_rrset *aaaa = zdb_node_rrset(t, DNS_TYPE_AAAA);
 		if (a != NULL)
 			glue[n++] = (struct zdb_glue){t->name, t->name_len, a};
 		if (aaaa != NULL)
@@ -746,7 +746,7 @@ static int compile(struct zdb_builder *b, struct arena *arena,
 			if (r->dup)
 				continue;
 			bytes += 2u + r->rdlen + ZDB_RR_OVERHEAD + r->rdlen;
-			if (r->type == ZDB_TYPE_NS &&
+			if (r->type == DNS_TYPE_NS &&
 			    (n->flags & ZDB_NODE_DELEGATION))
 				nglue += 2;
 		}
@@ -826,7 +826,7 @@ static int compile(struct zdb_builder *b, struct arena *arena,
 	}
 	z->table = table;
 	z->apex_node = &nodes[0];
-	z->soa = zdb_node_rrset(z->apex_node, ZDB_TYPE_SOA);
+	z->soa = zdb_node_rrset(z->apex_node, DNS_TYPE_SOA);
 	/* check_rdata made sure the SOA RDATA ends in five 32-bit fields. */
 	const uint8_t *soa_end = z->soa->rdata + z->soa->rdata_len;
 	uint32_t minimum = (uint32_t)soa_end[-4] << 24 |
@@ -899,7 +899,7 @@ int zdb_builder_finish(struct zdb_builder *b, struct arena *arena,
 		check_node(b, &b->nodes[k], diag, &soa_count);
 	struct zdb_bnode *apex = &b->nodes[0];
 	for (size_t i = apex->first; i < apex->first + apex->count; i++)
-		if (b->rrs[i].type == ZDB_TYPE_NS)
+		if (b->rrs[i].type == DNS_TYPE_NS)
 			apex_ns = true;
 	/* RFC 1035 section 5.2: a zone starts with its SOA, and RFC 1034
 	 * section 4.2.1 requires NS records at the top of the zone. */

@@ -11,21 +11,10 @@
 
 #include "base/compat.h"
 #include "base/diag.h"
+#include "dns/consts.h"
 #include "dns/dname.h"
 
 struct arena;
-
-#define ZDB_TYPE_A     1
-#define ZDB_TYPE_NS    2
-#define ZDB_TYPE_CNAME 5
-#define ZDB_TYPE_SOA   6
-#define ZDB_TYPE_PTR   12
-#define ZDB_TYPE_MX    15
-#define ZDB_TYPE_TXT   16
-#define ZDB_TYPE_AAAA  28
-#define ZDB_TYPE_SRV   33
-#define ZDB_TYPE_DS    43
-#define ZDB_CLASS_IN   1
 
 /* One RRset. rdata holds count entries of [rdlen u16 BE][rdata bytes], in
  * the order of the zone file, with names inside RDATA uncompressed and in

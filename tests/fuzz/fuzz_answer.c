@@ -22,7 +22,7 @@
 #include "dns/dname.h"
 #include "dns/packet.h"
 #include "snapshot/snapshot.h"
-#include "base/stats.h"
+#include "dns/stats.h"
 #include "dns/wire.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -167,43 +167,43 @@ static void walk_rdata(const uint8_t *r, size_t start, uint16_t rdlen,
 	size_t end = start + rdlen;
 	size_t pos = start;
 	switch (type) {
-	case ZDB_TYPE_NS:
-	case ZDB_TYPE_CNAME:
-	case ZDB_TYPE_PTR:
+	case DNS_TYPE_NS:
+	case DNS_TYPE_CNAME:
+	case DNS_TYPE_PTR:
 		walk_name(r, end, &pos);
 		CHECK(pos == end);
 		break;
-	case ZDB_TYPE_MX:
+	case DNS_TYPE_MX:
 		CHECK(rdlen > 2);
 		pos += 2;
 		walk_name(r, end, &pos);
 		CHECK(pos == end);
 		break;
-	case ZDB_TYPE_SOA:
+	case DNS_TYPE_SOA:
 		walk_name(r, end, &pos);
 		walk_name(r, end, &pos);
 		CHECK(pos + 20 == end);
 		break;
-	case ZDB_TYPE_SRV:
+	case DNS_TYPE_SRV:
 		CHECK(rdlen > 6);
 		CHECK(dname_check_prefix(r + start + 6, rdlen - 6u) ==
 		      (int)rdlen - 6);
 		break;
-	case ZDB_TYPE_A:
-		if (rclass == PKT_CLASS_IN)
+	case DNS_TYPE_A:
+		if (rclass == DNS_CLASS_IN)
 			CHECK(rdlen == 4);
 		break;
-	case ZDB_TYPE_AAAA:
-		if (rclass == PKT_CLASS_IN)
+	case DNS_TYPE_AAAA:
+		if (rclass == DNS_CLASS_IN)
 			CHECK(rdlen == 16);
 		break;
-	case ZDB_TYPE_TXT:
+	case DNS_TYPE_TXT:
 		/* character-strings fill the RDATA exactly */
 		while (pos < end)
 			pos += 1u + r[pos];
 		CHECK(pos == end && rdlen > 0);
 		break;
-	case PKT_TYPE_OPT:
+	case DNS_TYPE_OPT:
 		/* options: code, length, data, exactly (RFC 6891 6.1.2) */
 		while (pos < end) {
 			CHECK(end - pos >= 4);
@@ -240,7 +240,7 @@ static void walk_response(const uint8_t *r, size_t len, struct walk *w)
 		uint16_t rclass = wire_peek_u16(r + pos + 2);
 		uint16_t rdlen = wire_peek_u16(r + pos + 8);
 		CHECK(len - pos - 10 >= rdlen);
-		if (type == PKT_TYPE_OPT) {
+		if (type == DNS_TYPE_OPT) {
 			/* RFC 6891 6.1.1: one OPT, in the additional
 			 * section, owned by the root. */
 			CHECK(i >= (unsigned)w->count[1] + w->count[2]);
@@ -293,13 +293,13 @@ static void check_response(const uint8_t *pkt, const struct pkt_query *q,
 	uint16_t flags = wire_peek_u16(r + 2);
 	unsigned rcode = flags & 0x0F;
 	CHECK(wire_peek_u16(r) == q->id);
-	CHECK(flags & PKT_FLAG_QR);
+	CHECK(flags & DNS_FLAG_QR);
 	CHECK(((flags >> 11) & 0x0F) ==
 	      ((wire_peek_u16(pkt + 2) >> 11) & 0x0F));
-	CHECK((flags & PKT_FLAG_RD) == (q->flags & PKT_FLAG_RD));
-	CHECK(!(flags & PKT_FLAG_RA));
+	CHECK((flags & DNS_FLAG_RD) == (q->flags & DNS_FLAG_RD));
+	CHECK(!(flags & DNS_FLAG_RA));
 	if (tcp)
-		CHECK(!(flags & PKT_FLAG_TC));
+		CHECK(!(flags & DNS_FLAG_TC));
 	/* RFC 6891 7: no OPT to a client that sent none. */
 	if (!q->edns)
 		CHECK(w.opt_count == 0);
@@ -309,19 +309,19 @@ static void check_response(const uint8_t *pkt, const struct pkt_query *q,
 	unsigned full = (ext << 4) | rcode;
 	switch (oc) {
 	case PKT_FORMERR:
-		CHECK(full == PKT_RCODE_FORMERR);
+		CHECK(full == DNS_RCODE_FORMERR);
 		break;
 	case PKT_NOTIMP:
-		CHECK(full == PKT_RCODE_NOTIMP);
+		CHECK(full == DNS_RCODE_NOTIMP);
 		break;
 	case PKT_BADVERS:
-		CHECK(full == PKT_RCODE_BADVERS);
+		CHECK(full == DNS_RCODE_BADVERS);
 		break;
 	case PKT_OK:
-		CHECK(full == PKT_RCODE_NOERROR || full == PKT_RCODE_NXDOMAIN ||
-		      full == PKT_RCODE_REFUSED || full == PKT_RCODE_SERVFAIL);
-		if (full == PKT_RCODE_REFUSED)
-			CHECK(!(flags & PKT_FLAG_AA) && w.count[1] == 0);
+		CHECK(full == DNS_RCODE_NOERROR || full == DNS_RCODE_NXDOMAIN ||
+		      full == DNS_RCODE_REFUSED || full == DNS_RCODE_SERVFAIL);
+		if (full == DNS_RCODE_REFUSED)
+			CHECK(!(flags & DNS_FLAG_AA) && w.count[1] == 0);
 		break;
 	case PKT_DROP:
 		break;
@@ -392,6 +392,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(ulen == tlen && memcmp(udp_out, tcp_out, ulen) == 0);
 	/* A UDP response cut short says so, and the TCP one is whole. */
 	if (oc != PKT_DROP && ulen != tlen)
-		CHECK(wire_peek_u16(udp_out + 2) & PKT_FLAG_TC);
+		CHECK(wire_peek_u16(udp_out + 2) & DNS_FLAG_TC);
 	return 0;
 }

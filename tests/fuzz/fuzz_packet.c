@@ -40,11 +40,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The name as sent is in the packet, right after the header. */
 		CHECK(size >= PKT_HEADER_LEN + (size_t)q.qname_len + 4);
 		CHECK(memcmp(q.qname, data + PKT_HEADER_LEN, q.qname_len) == 0);
-		CHECK(packet_type_name(q.qtype, name, sizeof(name))[0] != '\0');
+		CHECK(dns_type_name(q.qtype, name, sizeof(name))[0] != '\0');
 	}
 	if (r == PKT_OK)
-		CHECK(q.has_question && q.opcode == PKT_OPCODE_QUERY &&
-		      !(q.flags & PKT_FLAG_QR) &&
+		CHECK(q.has_question && q.opcode == DNS_OPCODE_QUERY &&
+		      !(q.flags & DNS_FLAG_QR) &&
 		      (!q.edns || q.edns_version == 0));
 	if (r == PKT_BADVERS)
 		CHECK(q.edns && q.edns_version > 0);

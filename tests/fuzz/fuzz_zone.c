@@ -112,7 +112,7 @@ static void check_rrset(const struct zdb_rrset *rs)
 		CHECK(wleft >= 12u + len);
 		CHECK(w[0] == 0xC0 && w[1] == 0x0C);
 		CHECK(wire_peek_u16(w + 2) == rs->type);
-		CHECK(wire_peek_u16(w + 4) == ZDB_CLASS_IN);
+		CHECK(wire_peek_u16(w + 4) == DNS_CLASS_IN);
 		CHECK(wire_peek_u16(w + 10) == len);
 		CHECK(memcmp(w + 12, rd + 2, len) == 0);
 		rd += 2u + len;
@@ -130,7 +130,7 @@ static void check_zone(const struct zdb_zone *z)
 	CHECK(z->soa != NULL && z->apex_node != NULL);
 	CHECK(dname_equal(z->apex, z->apex_len, cz.dname, cz.dname_len));
 	CHECK(zdb_find_node(z, z->apex, z->apex_len) == z->apex_node);
-	CHECK(zdb_node_rrset(z->apex_node, ZDB_TYPE_SOA) == z->soa);
+	CHECK(zdb_node_rrset(z->apex_node, DNS_TYPE_SOA) == z->soa);
 	size_t seen = 0;
 	for (uint32_t i = 0; i <= z->table_mask; i++) {
 		const struct zdb_node *n = z->table[i];
@@ -149,8 +149,8 @@ static void check_zone(const struct zdb_zone *z)
 		}
 		for (uint16_t k = 0; k < n->glue_count; k++)
 			CHECK(n->glue[k].rrset != NULL &&
-			      (n->glue[k].rrset->type == ZDB_TYPE_A ||
-			       n->glue[k].rrset->type == ZDB_TYPE_AAAA));
+			      (n->glue[k].rrset->type == DNS_TYPE_A ||
+			       n->glue[k].rrset->type == DNS_TYPE_AAAA));
 		for (int ds = 0; ds < 2; ds++) {
 			const struct zdb_node *at = NULL;
 			enum zdb_result r =

@@ -17,7 +17,7 @@
 #include "answer/client.h"
 #include "dns/dname.h"
 #include "snapshot/snapshot.h"
-#include "base/stats.h"
+#include "dns/stats.h"
 #include "dns/wire.h"
 
 static struct stats st;

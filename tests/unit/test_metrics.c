@@ -18,7 +18,7 @@
 
 #include "control/metrics.h"
 #include "snapshot/snapshot.h"
-#include "base/stats.h"
+#include "dns/stats.h"
 #include "control/status_json.h"
 
 /* The buffer's text as a NUL-terminated string (malloc'd). */

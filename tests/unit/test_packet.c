@@ -637,7 +637,7 @@ static void test_opcodes(void **state)
 		assert_int_equal(r, op == 0 ? PKT_OK : PKT_NOTIMP);
 		assert_int_equal(q.opcode, op);
 		assert_true(q.has_question);
-		assert_int_equal(q.flags & PKT_FLAG_RD, PKT_FLAG_RD);
+		assert_int_equal(q.flags & DNS_FLAG_RD, DNS_FLAG_RD);
 	}
 }
 
@@ -671,25 +671,25 @@ static void test_type_names(void **state)
 	char buf[16];
 	(void)state;
 
-	assert_string_equal(packet_type_name(1, buf, sizeof(buf)), "A");
-	assert_string_equal(packet_type_name(28, buf, sizeof(buf)), "AAAA");
-	assert_string_equal(packet_type_name(5, buf, sizeof(buf)), "CNAME");
-	assert_string_equal(packet_type_name(6, buf, sizeof(buf)), "SOA");
-	assert_string_equal(packet_type_name(16, buf, sizeof(buf)), "TXT");
-	assert_string_equal(packet_type_name(33, buf, sizeof(buf)), "SRV");
-	assert_string_equal(packet_type_name(41, buf, sizeof(buf)), "OPT");
-	assert_string_equal(packet_type_name(46, buf, sizeof(buf)), "RRSIG");
-	assert_string_equal(packet_type_name(65, buf, sizeof(buf)), "HTTPS");
-	assert_string_equal(packet_type_name(251, buf, sizeof(buf)), "IXFR");
-	assert_string_equal(packet_type_name(252, buf, sizeof(buf)), "AXFR");
-	assert_string_equal(packet_type_name(255, buf, sizeof(buf)), "ANY");
-	assert_string_equal(packet_type_name(257, buf, sizeof(buf)), "CAA");
-	assert_string_equal(packet_type_name(0, buf, sizeof(buf)), "TYPE0");
-	assert_string_equal(packet_type_name(65280, buf, sizeof(buf)),
+	assert_string_equal(dns_type_name(1, buf, sizeof(buf)), "A");
+	assert_string_equal(dns_type_name(28, buf, sizeof(buf)), "AAAA");
+	assert_string_equal(dns_type_name(5, buf, sizeof(buf)), "CNAME");
+	assert_string_equal(dns_type_name(6, buf, sizeof(buf)), "SOA");
+	assert_string_equal(dns_type_name(16, buf, sizeof(buf)), "TXT");
+	assert_string_equal(dns_type_name(33, buf, sizeof(buf)), "SRV");
+	assert_string_equal(dns_type_name(41, buf, sizeof(buf)), "OPT");
+	assert_string_equal(dns_type_name(46, buf, sizeof(buf)), "RRSIG");
+	assert_string_equal(dns_type_name(65, buf, sizeof(buf)), "HTTPS");
+	assert_string_equal(dns_type_name(251, buf, sizeof(buf)), "IXFR");
+	assert_string_equal(dns_type_name(252, buf, sizeof(buf)), "AXFR");
+	assert_string_equal(dns_type_name(255, buf, sizeof(buf)), "ANY");
+	assert_string_equal(dns_type_name(257, buf, sizeof(buf)), "CAA");
+	assert_string_equal(dns_type_name(0, buf, sizeof(buf)), "TYPE0");
+	assert_string_equal(dns_type_name(65280, buf, sizeof(buf)),
 	                    "TYPE65280");
 	/* Truncated, still terminated. */
-	assert_string_equal(packet_type_name(65280, buf, 5), "TYPE");
-	assert_string_equal(packet_type_name(1, buf, 0), "");
+	assert_string_equal(dns_type_name(65280, buf, 5), "TYPE");
+	assert_string_equal(dns_type_name(1, buf, 0), "");
 }
 
 /* DNSD_DUMP_CORPUS=DIR writes every table packet to DIR/NAME, which is

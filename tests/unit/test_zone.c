@@ -171,21 +171,21 @@ static void test_origin_ttl(void **state)
 	/* Relative MNAME completed from the origin. */
 	static const uint8_t mname[] = "\3ns1\7example\3com";
 	assert_memory_equal(z->soa->rdata + 2, mname, sizeof(mname));
-	assert_int_equal(rrset(l, "ns1.example.com", ZDB_TYPE_A)->ttl, 3600);
-	assert_int_equal(rrset(l, "explicit.example.com", ZDB_TYPE_A)->ttl,
+	assert_int_equal(rrset(l, "ns1.example.com", DNS_TYPE_A)->ttl, 3600);
+	assert_int_equal(rrset(l, "explicit.example.com", DNS_TYPE_A)->ttl,
 	                 120);
 	assert_non_null(node(l, "mixed.case.example.com"));
-	assert_int_equal(rrset(l, "abs.example.com", ZDB_TYPE_A)->ttl, 3600);
+	assert_int_equal(rrset(l, "abs.example.com", DNS_TYPE_A)->ttl, 3600);
 	/* After the second $TTL; an owner left blank repeats the last. */
-	assert_int_equal(rrset(l, "later.example.com", ZDB_TYPE_A)->ttl, 600);
-	assert_non_null(rrset(l, "later.example.com", ZDB_TYPE_TXT));
+	assert_int_equal(rrset(l, "later.example.com", DNS_TYPE_A)->ttl, 600);
+	assert_non_null(rrset(l, "later.example.com", DNS_TYPE_TXT));
 	/* A relative $ORIGIN is relative to the one before. */
 	const struct zdb_rrset *rel =
-	    rrset(l, "rel.sub.example.com", ZDB_TYPE_A);
+	    rrset(l, "rel.sub.example.com", DNS_TYPE_A);
 	assert_non_null(rel);
 	assert_memory_equal(rel->rdata, "\0\4\xc0\0\2\6", 6);
-	assert_non_null(rrset(l, "sub.example.com", ZDB_TYPE_TXT));
-	assert_non_null(rrset(l, "abs2.other.example.com", ZDB_TYPE_A));
+	assert_non_null(rrset(l, "sub.example.com", DNS_TYPE_TXT));
+	assert_non_null(rrset(l, "abs2.other.example.com", DNS_TYPE_A));
 	assert_null(node(l, "rel.sub"));
 	assert_int_equal(z->rr_count, 11);
 	load_free(l);
@@ -207,7 +207,7 @@ static void test_unknown_types(void **state)
 	assert_int_equal(e->rdata_len, 2); /* an empty RDATA */
 	assert_memory_equal(e->rdata, "\0\0", 2);
 	/* A known type in the generic form is the same RR. */
-	const struct zdb_rrset *g = rrset(l, "g.example.com", ZDB_TYPE_A);
+	const struct zdb_rrset *g = rrset(l, "g.example.com", DNS_TYPE_A);
 	assert_non_null(g);
 	assert_memory_equal(g->rdata, "\0\4\xc0\0\2\x63", 6);
 	/* CAA (RFC 8659 section 4.1): flags, tag length, tag, value. */
@@ -217,7 +217,7 @@ static void test_unknown_types(void **state)
 	assert_int_equal(c->rdata_len, sizeof(caa) - 1);
 	assert_memory_equal(c->rdata, caa, sizeof(caa) - 1);
 	/* Names in RDATA: uncompressed, in the case written. */
-	const struct zdb_rrset *s = rrset(l, "s.example.com", ZDB_TYPE_SRV);
+	const struct zdb_rrset *s = rrset(l, "s.example.com", DNS_TYPE_SRV);
 	static const uint8_t srv[] =
 	    "\0\x1a\0\x0a\0\x3c\x13\xc4\6Target\7Example\3COM";
 	assert_int_equal(s->rdata_len, sizeof(srv));
@@ -267,12 +267,12 @@ static void test_example_zone(void **state)
 	/* The load-balanced name holds no address or alias data. */
 	const struct zdb_node *lb = node(l, "lb.example.com");
 	assert_non_null(lb);
-	assert_null(zdb_node_rrset(lb, ZDB_TYPE_A));
-	assert_null(zdb_node_rrset(lb, ZDB_TYPE_AAAA));
-	assert_null(zdb_node_rrset(lb, ZDB_TYPE_CNAME));
-	assert_non_null(rrset(l, "www.example.com", ZDB_TYPE_AAAA));
-	assert_non_null(rrset(l, "alias.example.com", ZDB_TYPE_CNAME));
-	assert_non_null(rrset(l, "example.com", ZDB_TYPE_MX));
+	assert_null(zdb_node_rrset(lb, DNS_TYPE_A));
+	assert_null(zdb_node_rrset(lb, DNS_TYPE_AAAA));
+	assert_null(zdb_node_rrset(lb, DNS_TYPE_CNAME));
+	assert_non_null(rrset(l, "www.example.com", DNS_TYPE_AAAA));
+	assert_non_null(rrset(l, "alias.example.com", DNS_TYPE_CNAME));
+	assert_non_null(rrset(l, "example.com", DNS_TYPE_MX));
 	const struct zdb_node *sub = node(l, "sub.example.com");
 	assert_non_null(sub);
 	assert_true(sub->flags & ZDB_NODE_DELEGATION);
@@ -280,7 +280,7 @@ static void test_example_zone(void **state)
 	const struct zdb_node *w = node(l, "*.wild.example.com");
 	assert_non_null(w);
 	assert_true(w->flags & ZDB_NODE_WILDCARD);
-	const struct zdb_rrset *ns = rrset(l, "example.com", ZDB_TYPE_NS);
+	const struct zdb_rrset *ns = rrset(l, "example.com", DNS_TYPE_NS);
 	assert_int_equal(ns->count, 2);
 	load_free(l);
 }

@@ -50,7 +50,7 @@ static int add_a(struct fix *f, const char *owner, uint32_t ttl, uint8_t a,
                  uint8_t b, uint8_t c, uint8_t d, unsigned line)
 {
 	uint8_t rd[4] = {a, b, c, d};
-	return add(f, owner, ZDB_TYPE_A, ttl, rd, 4, line);
+	return add(f, owner, DNS_TYPE_A, ttl, rd, 4, line);
 }
 
 static int add_soa(struct fix *f, const char *owner, uint32_t ttl,
@@ -66,7 +66,7 @@ static int add_soa(struct fix *f, const char *owner, uint32_t ttl,
 		rd[n++] = (uint8_t)(v[i] >> 8);
 		rd[n++] = (uint8_t)v[i];
 	}
-	return add(f, owner, ZDB_TYPE_SOA, ttl, rd, n, line);
+	return add(f, owner, DNS_TYPE_SOA, ttl, rd, n, line);
 }
 
 static struct fix *fix_new(const char *apex)
@@ -103,7 +103,7 @@ static void add_base(struct fix *f)
 {
 	assert_int_equal(add_soa(f, "example.com.", 3600, 2024010101, 300, 1),
 	                 0);
-	assert_int_equal(add_name(f, "example.com.", ZDB_TYPE_NS, 3600,
+	assert_int_equal(add_name(f, "example.com.", DNS_TYPE_NS, 3600,
 	                          "ns1.example.com.", 2),
 	                 0);
 }
@@ -121,7 +121,7 @@ static int setup_zone(void **state)
 {
 	struct fix *f = fix_new("Example.COM.");
 	/* Deliberately out of type order and with a duplicate. */
-	assert_int_equal(add(f, "example.com.", ZDB_TYPE_MX, 3600,
+	assert_int_equal(add(f, "example.com.", DNS_TYPE_MX, 3600,
 	                     "\x00\x0a\x04mail\x07"
 	                     "example\x03"
 	                     "com",
@@ -129,10 +129,10 @@ static int setup_zone(void **state)
 	                 0);
 	assert_int_equal(add_soa(f, "example.com.", 3600, 2024010101, 300, 2),
 	                 0);
-	assert_int_equal(add_name(f, "EXAMPLE.com.", ZDB_TYPE_NS, 3600,
+	assert_int_equal(add_name(f, "EXAMPLE.com.", DNS_TYPE_NS, 3600,
 	                          "ns1.example.com.", 3),
 	                 0);
-	assert_int_equal(add_name(f, "example.com.", ZDB_TYPE_NS, 3600,
+	assert_int_equal(add_name(f, "example.com.", DNS_TYPE_NS, 3600,
 	                          "ns2.example.com.", 4),
 	                 0);
 	assert_int_equal(add_a(f, "ns1.example.com.", 3600, 192, 0, 2, 1, 5),
@@ -141,7 +141,7 @@ static int setup_zone(void **state)
 	                 0);
 	uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
 	assert_int_equal(
-	    add(f, "ns2.example.com.", ZDB_TYPE_AAAA, 3600, v6, 16, 7), 0);
+	    add(f, "ns2.example.com.", DNS_TYPE_AAAA, 3600, v6, 16, 7), 0);
 	/* www: two A (TTL min 100), one duplicate dropped. */
 	assert_int_equal(add_a(f, "WWW.example.com.", 300, 192, 0, 2, 10, 8),
 	                 0);
@@ -149,36 +149,36 @@ static int setup_zone(void **state)
 	                 0);
 	assert_int_equal(add_a(f, "www.example.com.", 300, 192, 0, 2, 10, 10),
 	                 0);
-	assert_int_equal(add_name(f, "alias.example.com.", ZDB_TYPE_CNAME, 60,
+	assert_int_equal(add_name(f, "alias.example.com.", DNS_TYPE_CNAME, 60,
 	                          "www.example.com.", 11),
 	                 0);
 	/* a.b.c: b.c and c are empty non-terminals. */
 	assert_int_equal(
-	    add(f, "a.b.c.example.com.", ZDB_TYPE_TXT, 60, "\x02hi", 3, 12), 0);
+	    add(f, "a.b.c.example.com.", DNS_TYPE_TXT, 60, "\x02hi", 3, 12), 0);
 	/* Wildcard with an existing sibling and an ENT sibling. */
 	assert_int_equal(add_a(f, "*.w.example.com.", 60, 192, 0, 2, 80, 13),
 	                 0);
 	assert_int_equal(add_a(f, "real.w.example.com.", 60, 192, 0, 2, 81, 14),
 	                 0);
 	assert_int_equal(
-	    add(f, "leaf.mid.w.example.com.", ZDB_TYPE_TXT, 60, "\x01x", 2, 15),
+	    add(f, "leaf.mid.w.example.com.", DNS_TYPE_TXT, 60, "\x01x", 2, 15),
 	    0);
 	/* Delegation with in-zone, in-bailiwick and out-of-zone targets. */
-	assert_int_equal(add_name(f, "sub.example.com.", ZDB_TYPE_NS, 3600,
+	assert_int_equal(add_name(f, "sub.example.com.", DNS_TYPE_NS, 3600,
 	                          "ns1.sub.example.com.", 16),
 	                 0);
-	assert_int_equal(add_name(f, "sub.example.com.", ZDB_TYPE_NS, 3600,
+	assert_int_equal(add_name(f, "sub.example.com.", DNS_TYPE_NS, 3600,
 	                          "NS2.example.com.", 17),
 	                 0);
-	assert_int_equal(add_name(f, "sub.example.com.", ZDB_TYPE_NS, 3600,
+	assert_int_equal(add_name(f, "sub.example.com.", DNS_TYPE_NS, 3600,
 	                          "ns.other.net.", 18),
 	                 0);
-	assert_int_equal(add(f, "sub.example.com.", ZDB_TYPE_DS, 3600,
+	assert_int_equal(add(f, "sub.example.com.", DNS_TYPE_DS, 3600,
 	                     "\x12\x34\x08\x02\xaa\xbb", 6, 19),
 	                 0);
 	assert_int_equal(
 	    add_a(f, "ns1.sub.example.com.", 3600, 192, 0, 2, 53, 20), 0);
-	assert_int_equal(add_name(f, "inner.sub.example.com.", ZDB_TYPE_NS,
+	assert_int_equal(add_name(f, "inner.sub.example.com.", DNS_TYPE_NS,
 	                          3600, "ns.other.net.", 21),
 	                 0);
 	assert_int_equal(finish(f), 0);
@@ -226,8 +226,8 @@ static void test_zone_fields(void **state)
 	assert_int_equal(z->serial, 2024010101);
 	assert_int_equal(z->neg_ttl, 300); /* min(3600, MINIMUM 300) */
 	assert_non_null(z->soa);
-	assert_int_equal(z->soa->type, ZDB_TYPE_SOA);
-	assert_ptr_equal(z->soa, zdb_node_rrset(z->apex_node, ZDB_TYPE_SOA));
+	assert_int_equal(z->soa->type, DNS_TYPE_SOA);
+	assert_ptr_equal(z->soa, zdb_node_rrset(z->apex_node, DNS_TYPE_SOA));
 	assert_true(z->apex_node->flags & ZDB_NODE_APEX);
 	/* 21 RRs added, one duplicate. */
 	assert_int_equal(z->rr_count, 20);
@@ -244,7 +244,7 @@ static void test_exact(void **state)
 	assert_int_equal(look(f, "www.example.com.", false, &n), ZDB_EXACT);
 	assert_node_name(n, "www.example.com.");
 	assert_int_equal(n->rrset_count, 1);
-	const struct zdb_rrset *a = zdb_node_rrset(n, ZDB_TYPE_A);
+	const struct zdb_rrset *a = zdb_node_rrset(n, DNS_TYPE_A);
 	assert_non_null(a);
 	assert_int_equal(a->count, 2); /* duplicate dropped */
 	assert_int_equal(a->ttl, 100); /* smallest TTL of the set */
@@ -263,8 +263,8 @@ static void test_nodata(void **state)
 	const struct fix *f = *state;
 	const struct zdb_node *n;
 	assert_int_equal(look(f, "www.example.com.", false, &n), ZDB_EXACT);
-	assert_null(zdb_node_rrset(n, ZDB_TYPE_MX));
-	assert_null(zdb_node_rrset(n, ZDB_TYPE_AAAA));
+	assert_null(zdb_node_rrset(n, DNS_TYPE_MX));
+	assert_null(zdb_node_rrset(n, DNS_TYPE_AAAA));
 	assert_null(zdb_node_rrset(n, 65535));
 }
 
@@ -303,7 +303,7 @@ static void test_cname_node(void **state)
 	const struct zdb_node *n;
 	assert_int_equal(look(f, "alias.example.com.", false, &n), ZDB_EXACT);
 	assert_int_equal(n->rrset_count, 1);
-	const struct zdb_rrset *c = zdb_node_rrset(n, ZDB_TYPE_CNAME);
+	const struct zdb_rrset *c = zdb_node_rrset(n, DNS_TYPE_CNAME);
 	assert_non_null(c);
 	assert_int_equal(c->count, 1);
 	uint8_t t[DNAME_MAXLEN];
@@ -323,7 +323,7 @@ static void test_wildcard(void **state)
 	                 ZDB_WILDCARD);
 	assert_node_name(w, "*.w.example.com.");
 	assert_true(w->flags & ZDB_NODE_WILDCARD);
-	assert_non_null(zdb_node_rrset(w, ZDB_TYPE_A));
+	assert_non_null(zdb_node_rrset(w, DNS_TYPE_A));
 	/* Several labels below the closest encloser still match. */
 	assert_int_equal(look(f, "a.b.foo.w.example.com.", false, &n),
 	                 ZDB_WILDCARD);
@@ -400,7 +400,7 @@ static void test_ds_at_cut(void **state)
 	/* RFC 4035 section 3.1.4.1: the parent answers DS at the cut. */
 	assert_int_equal(look(f, "sub.example.com.", true, &n), ZDB_EXACT);
 	assert_node_name(n, "sub.example.com.");
-	const struct zdb_rrset *ds = zdb_node_rrset(n, ZDB_TYPE_DS);
+	const struct zdb_rrset *ds = zdb_node_rrset(n, DNS_TYPE_DS);
 	assert_non_null(ds);
 	assert_int_equal(ds->count, 1);
 	assert_int_equal(ds->rdata_len, 8);
@@ -419,14 +419,14 @@ static void test_glue(void **state)
 	size_t len = name("ns1.sub.example.com.", w);
 	assert_int_equal(g[0].name_len, len);
 	assert_memory_equal(g[0].name, w, len);
-	assert_int_equal(g[0].rrset->type, ZDB_TYPE_A);
+	assert_int_equal(g[0].rrset->type, DNS_TYPE_A);
 	assert_memory_equal(g[0].rrset->rdata, "\x00\x04\xc0\x00\x02\x35", 6);
 	len = name("ns2.example.com.", w); /* lower case, as indexed */
 	assert_int_equal(g[1].name_len, len);
 	assert_memory_equal(g[1].name, w, len);
-	assert_int_equal(g[1].rrset->type, ZDB_TYPE_A);
+	assert_int_equal(g[1].rrset->type, DNS_TYPE_A);
 	assert_memory_equal(g[2].name, w, len);
-	assert_int_equal(g[2].rrset->type, ZDB_TYPE_AAAA);
+	assert_int_equal(g[2].rrset->type, DNS_TYPE_AAAA);
 	/* The inner cut's only server is out of zone. */
 	const struct zdb_node *in = zdb_find_node(
 	    f->z, (const uint8_t *)"\5inner\3sub\7example\3com", 23);
@@ -442,9 +442,9 @@ static void test_sorted_rrsets(void **state)
 	const struct fix *f = *state;
 	const struct zdb_node *apex = f->z->apex_node;
 	assert_int_equal(apex->rrset_count, 3);
-	assert_int_equal(apex->rrsets[0].type, ZDB_TYPE_NS);
-	assert_int_equal(apex->rrsets[1].type, ZDB_TYPE_SOA);
-	assert_int_equal(apex->rrsets[2].type, ZDB_TYPE_MX);
+	assert_int_equal(apex->rrsets[0].type, DNS_TYPE_NS);
+	assert_int_equal(apex->rrsets[1].type, DNS_TYPE_SOA);
+	assert_int_equal(apex->rrsets[2].type, DNS_TYPE_MX);
 	/* Within an RRset, file order. */
 	const struct zdb_rrset *ns = &apex->rrsets[0];
 	assert_int_equal(ns->count, 2);
@@ -456,7 +456,7 @@ static void test_wire_prerender(void **state)
 	const struct fix *f = *state;
 	const struct zdb_node *n;
 	assert_int_equal(look(f, "www.example.com.", false, &n), ZDB_EXACT);
-	const struct zdb_rrset *a = zdb_node_rrset(n, ZDB_TYPE_A);
+	const struct zdb_rrset *a = zdb_node_rrset(n, DNS_TYPE_A);
 	static const uint8_t want_wire[] = {
 	    0xC0, 0x0C, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x64, 0x00,
 	    0x04, 192,  0,    2,    10,   0xC0, 0x0C, 0x00, 0x01, 0x00, 0x01,
@@ -477,25 +477,25 @@ static void test_dup_identical(void **state)
 	add_base(f);
 	/* Identical NS and CNAME repeated: dropped without an error. */
 	assert_int_equal(
-	    add_name(f, "example.com.", ZDB_TYPE_NS, 60, "ns1.example.com.", 3),
+	    add_name(f, "example.com.", DNS_TYPE_NS, 60, "ns1.example.com.", 3),
 	    0);
-	assert_int_equal(add_name(f, "c.example.com.", ZDB_TYPE_CNAME, 60,
+	assert_int_equal(add_name(f, "c.example.com.", DNS_TYPE_CNAME, 60,
 	                          "example.com.", 4),
 	                 0);
-	assert_int_equal(add_name(f, "c.example.com.", ZDB_TYPE_CNAME, 30,
+	assert_int_equal(add_name(f, "c.example.com.", DNS_TYPE_CNAME, 30,
 	                          "example.com.", 5),
 	                 0);
 	assert_int_equal(finish(f), 0);
 	assert_int_equal(f->diag.count, 0);
 	const struct zdb_rrset *ns =
-	    zdb_node_rrset(f->z->apex_node, ZDB_TYPE_NS);
+	    zdb_node_rrset(f->z->apex_node, DNS_TYPE_NS);
 	assert_int_equal(ns->count, 1);
 	assert_int_equal(ns->ttl, 60);
 	const struct zdb_node *c =
 	    zdb_find_node(f->z, (const uint8_t *)"\1c\7example\3com", 15);
 	assert_non_null(c);
-	assert_int_equal(zdb_node_rrset(c, ZDB_TYPE_CNAME)->count, 1);
-	assert_int_equal(zdb_node_rrset(c, ZDB_TYPE_CNAME)->ttl, 30);
+	assert_int_equal(zdb_node_rrset(c, DNS_TYPE_CNAME)->count, 1);
+	assert_int_equal(zdb_node_rrset(c, DNS_TYPE_CNAME)->ttl, 30);
 	assert_int_equal(f->z->rr_count, 3);
 	fix_free(f);
 }
@@ -505,7 +505,7 @@ static void test_cname_and_other(void **state)
 	(void)state;
 	struct fix *f = fix_new("example.com.");
 	add_base(f);
-	assert_int_equal(add_name(f, "c.example.com.", ZDB_TYPE_CNAME, 60,
+	assert_int_equal(add_name(f, "c.example.com.", DNS_TYPE_CNAME, 60,
 	                          "example.com.", 7),
 	                 0);
 	assert_int_equal(add_a(f, "c.example.com.", 60, 1, 2, 3, 4, 9), 0);
@@ -523,7 +523,7 @@ static void test_cname_at_apex(void **state)
 	struct fix *f = fix_new("example.com.");
 	add_base(f);
 	assert_int_equal(
-	    add_name(f, "example.com.", ZDB_TYPE_CNAME, 60, "other.net.", 3),
+	    add_name(f, "example.com.", DNS_TYPE_CNAME, 60, "other.net.", 3),
 	    0);
 	assert_int_equal(finish(f), -1);
 	assert_true(has_diag(f, PATH ":3: CNAME beside other data"));
@@ -535,10 +535,10 @@ static void test_two_cnames(void **state)
 	(void)state;
 	struct fix *f = fix_new("example.com.");
 	add_base(f);
-	assert_int_equal(add_name(f, "c.example.com.", ZDB_TYPE_CNAME, 60,
+	assert_int_equal(add_name(f, "c.example.com.", DNS_TYPE_CNAME, 60,
 	                          "a.example.com.", 5),
 	                 0);
-	assert_int_equal(add_name(f, "c.example.com.", ZDB_TYPE_CNAME, 60,
+	assert_int_equal(add_name(f, "c.example.com.", DNS_TYPE_CNAME, 60,
 	                          "b.example.com.", 6),
 	                 0);
 	assert_int_equal(finish(f), -1);
@@ -553,7 +553,7 @@ static void test_missing_soa(void **state)
 	(void)state;
 	struct fix *f = fix_new("example.com.");
 	assert_int_equal(
-	    add_name(f, "example.com.", ZDB_TYPE_NS, 60, "ns1.example.com.", 1),
+	    add_name(f, "example.com.", DNS_TYPE_NS, 60, "ns1.example.com.", 1),
 	    0);
 	assert_int_equal(finish(f), -1);
 	assert_int_equal(f->diag.count, 1);
@@ -567,7 +567,7 @@ static void test_missing_ns(void **state)
 	struct fix *f = fix_new("example.com.");
 	assert_int_equal(add_soa(f, "example.com.", 60, 1, 60, 1), 0);
 	/* NS below the apex is a delegation, not the zone's own. */
-	assert_int_equal(add_name(f, "sub.example.com.", ZDB_TYPE_NS, 60,
+	assert_int_equal(add_name(f, "sub.example.com.", DNS_TYPE_NS, 60,
 	                          "ns.other.net.", 2),
 	                 0);
 	assert_int_equal(finish(f), -1);
@@ -620,11 +620,11 @@ static void test_bad_rdata(void **state)
 	struct fix *f = fix_new("example.com.");
 	add_base(f);
 	assert_int_equal(
-	    add(f, "a.example.com.", ZDB_TYPE_A, 60, "\1\2\3", 3, 4), -1);
+	    add(f, "a.example.com.", DNS_TYPE_A, 60, "\1\2\3", 3, 4), -1);
 	assert_int_equal(
-	    add(f, "a.example.com.", ZDB_TYPE_CNAME, 60, "\3abc", 4, 5), -1);
+	    add(f, "a.example.com.", DNS_TYPE_CNAME, 60, "\3abc", 4, 5), -1);
 	assert_int_equal(
-	    add(f, "a.example.com.", ZDB_TYPE_SOA, 60, "\0\0", 2, 6), -1);
+	    add(f, "a.example.com.", DNS_TYPE_SOA, 60, "\0\0", 2, 6), -1);
 	assert_int_equal(add(f, "a.example.com.", 255, 60, "", 0, 7), -1);
 	assert_int_equal(f->diag.count, 4);
 	assert_true(has_diag(f, PATH ":4: A RDATA must be 4 bytes"));
@@ -639,8 +639,8 @@ static void test_root_zone(void **state)
 	(void)state;
 	struct fix *f = fix_new(".");
 	assert_int_equal(add_soa(f, ".", 86400, 7, 3600, 1), 0);
-	assert_int_equal(add_name(f, ".", ZDB_TYPE_NS, 60, "a.root.", 2), 0);
-	assert_int_equal(add_name(f, "com.", ZDB_TYPE_NS, 60, "a.nic.com.", 3),
+	assert_int_equal(add_name(f, ".", DNS_TYPE_NS, 60, "a.root.", 2), 0);
+	assert_int_equal(add_name(f, "com.", DNS_TYPE_NS, 60, "a.nic.com.", 3),
 	                 0);
 	assert_int_equal(add_a(f, "*.", 60, 1, 1, 1, 1, 4), 0);
 	assert_int_equal(finish(f), 0);

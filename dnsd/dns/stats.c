@@ -1,6 +1,8 @@
 /* stats.c - names for counter labels: RFC mnemonics and the registry of
  * record and cluster names. */
-#include "base/stats.h"
+#include "dns/stats.h"
+
+#include "dns/consts.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -80,51 +82,50 @@ void stats_registry_free(void)
 	reg.nrecs = 1;
 }
 
-static const struct {
-	uint16_t type;
-	const char *name;
-} qtypes[STATS_QT_N] = {
-    [STATS_QT_A] = {1, "A"},          [STATS_QT_NS] = {2, "NS"},
-    [STATS_QT_CNAME] = {5, "CNAME"},  [STATS_QT_SOA] = {6, "SOA"},
-    [STATS_QT_PTR] = {12, "PTR"},     [STATS_QT_MX] = {15, "MX"},
-    [STATS_QT_TXT] = {16, "TXT"},     [STATS_QT_AAAA] = {28, "AAAA"},
-    [STATS_QT_SRV] = {33, "SRV"},     [STATS_QT_DS] = {43, "DS"},
-    [STATS_QT_HTTPS] = {65, "HTTPS"}, [STATS_QT_ANY] = {255, "ANY"},
-    [STATS_QT_AXFR] = {252, "AXFR"},  [STATS_QT_IXFR] = {251, "IXFR"},
-    [STATS_QT_OTHER] = {0, "other"},
+/* The types counted by name, in enum order; names come from the one type
+ * table (dns/consts.c). */
+static const uint16_t qtypes[STATS_QT_OTHER] = {
+    [STATS_QT_A] = DNS_TYPE_A,         [STATS_QT_NS] = DNS_TYPE_NS,
+    [STATS_QT_CNAME] = DNS_TYPE_CNAME, [STATS_QT_SOA] = DNS_TYPE_SOA,
+    [STATS_QT_PTR] = DNS_TYPE_PTR,     [STATS_QT_MX] = DNS_TYPE_MX,
+    [STATS_QT_TXT] = DNS_TYPE_TXT,     [STATS_QT_AAAA] = DNS_TYPE_AAAA,
+    [STATS_QT_SRV] = DNS_TYPE_SRV,     [STATS_QT_DS] = DNS_TYPE_DS,
+    [STATS_QT_HTTPS] = DNS_TYPE_HTTPS, [STATS_QT_ANY] = DNS_TYPE_ANY,
+    [STATS_QT_AXFR] = DNS_TYPE_AXFR,   [STATS_QT_IXFR] = DNS_TYPE_IXFR,
 };
 
 enum stats_qtype stats_qtype_of(uint16_t qtype)
 {
+	/* Per query: a switch (a jump table), not a scan of qtypes[]. */
 	switch (qtype) {
-	case 1:
+	case DNS_TYPE_A:
 		return STATS_QT_A;
-	case 2:
+	case DNS_TYPE_NS:
 		return STATS_QT_NS;
-	case 5:
+	case DNS_TYPE_CNAME:
 		return STATS_QT_CNAME;
-	case 6:
+	case DNS_TYPE_SOA:
 		return STATS_QT_SOA;
-	case 12:
+	case DNS_TYPE_PTR:
 		return STATS_QT_PTR;
-	case 15:
+	case DNS_TYPE_MX:
 		return STATS_QT_MX;
-	case 16:
+	case DNS_TYPE_TXT:
 		return STATS_QT_TXT;
-	case 28:
+	case DNS_TYPE_AAAA:
 		return STATS_QT_AAAA;
-	case 33:
+	case DNS_TYPE_SRV:
 		return STATS_QT_SRV;
-	case 43:
+	case DNS_TYPE_DS:
 		return STATS_QT_DS;
-	case 65:
+	case DNS_TYPE_HTTPS:
 		return STATS_QT_HTTPS;
-	case 251:
-		return STATS_QT_IXFR;
-	case 252:
-		return STATS_QT_AXFR;
-	case 255:
+	case DNS_TYPE_ANY:
 		return STATS_QT_ANY;
+	case DNS_TYPE_AXFR:
+		return STATS_QT_AXFR;
+	case DNS_TYPE_IXFR:
+		return STATS_QT_IXFR;
 	default:
 		return STATS_QT_OTHER;
 	}
@@ -132,17 +133,12 @@ enum stats_qtype stats_qtype_of(uint16_t qtype)
 
 const char *stats_qtype_name(enum stats_qtype qt)
 {
-	return qt < STATS_QT_N ? qtypes[qt].name : "other";
+	return qt < STATS_QT_OTHER ? dns_type_mnemonic(qtypes[qt]) : "other";
 }
 
 const char *stats_rcode_name(unsigned rcode)
 {
-	static const char *const names[STATS_RCODE_N] = {
-	    "NOERROR", "FORMERR",   "SERVFAIL", "NXDOMAIN",  "NOTIMP",
-	    "REFUSED", "YXDOMAIN",  "YXRRSET",  "NXRRSET",   "NOTAUTH",
-	    "NOTZONE", "DSOTYPENI", "RCODE12",  "RCODE13",   "RCODE14",
-	    "RCODE15", "BADVERS",   "BADKEY",   "BADTIME",   "BADMODE",
-	    "BADNAME", "BADALG",    "BADTRUNC", "BADCOOKIE",
-	};
-	return rcode < STATS_RCODE_N ? names[rcode] : "other";
+	const char *name = dns_rcode_mnemonic(rcode);
+
+	return rcode < STATS_RCODE_N && name != NULL ? name : "other";
 }
