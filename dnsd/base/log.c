@@ -1,4 +1,5 @@
-/* log.c - stderr logger; one write(2) per line keeps threads' lines whole. */
+/* log.c - stderr logger; one write(2) per line keeps threads' lines whole,
+ * and every unprintable byte of a message is escaped. */
 #include "base/log.h"
 
 #include <stdarg.h>
@@ -41,12 +42,42 @@ const char *log_level_name(enum log_level level)
 	return level_names[level];
 }
 
+/* Copy src[0..len) to out (room for size bytes), every byte outside the
+ * printable ASCII range 0x20-0x7e as \xHH: the message may quote the
+ * configuration or a backend, and a raw escape sequence would drive the
+ * operator's terminal, a raw newline would forge a log line. UTF-8 is
+ * escaped too (simplest, and safe whatever reads the log). Stops before
+ * an escape that would not fit whole. Returns the bytes written. */
+static size_t log_escape(char *out, size_t size, const char *src, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)src[i];
+		if (ch >= 0x20 && ch <= 0x7e) {
+			if (n + 1 > size)
+				break;
+			out[n++] = (char)ch;
+			continue;
+		}
+		if (n + 4 > size)
+			break;
+		out[n++] = '\\';
+		out[n++] = 'x';
+		out[n++] = hex[ch >> 4];
+		out[n++] = hex[ch & 0xf];
+	}
+	return n;
+}
+
 void log_msg(enum log_level level, const char *part, const char *fmt, ...)
 {
 	if (!log_enabled(level))
 		return;
 
-	char line[2048];
+	/* Why 2048: a line holds any message dnsd writes (a few hundred
+	 * bytes at most) with room for escapes; longer ones are cut. */
+	char line[2048], msg[sizeof(line)];
 	struct timespec ts;
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -57,17 +88,18 @@ void log_msg(enum log_level level, const char *part, const char *fmt, ...)
 	                 log_level_name(level), part);
 	if (w > 0)
 		n += (size_t)w;
-	if (n < sizeof(line)) {
-		va_list ap;
-		va_start(ap, fmt);
-		w = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-		va_end(ap);
-		if (w > 0)
-			n += (size_t)w;
+	if (n > sizeof(line) - 1)
+		n = sizeof(line) - 1;
+	va_list ap;
+	va_start(ap, fmt);
+	w = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (w > 0) {
+		size_t mlen =
+		    (size_t)w < sizeof(msg) ? (size_t)w : sizeof(msg) - 1;
+		/* One byte stays free for the newline. */
+		n += log_escape(line + n, sizeof(line) - 1 - n, msg, mlen);
 	}
-	/* A message longer than the buffer is cut, but the line still ends. */
-	if (n >= sizeof(line) - 1)
-		n = sizeof(line) - 2;
 	line[n++] = '\n';
 	ssize_t r = write(STDERR_FILENO, line, n);
 	(void)r;

@@ -21,7 +21,12 @@ int log_level_parse(const char *s, enum log_level *out);
 const char *log_level_name(enum log_level level);
 
 /* Write "2026-11-21T18:00:00.123Z info  part: message\n" to stderr with one
- * write(2), so lines from different threads never interleave. Any thread. */
+ * write(2), so lines from different threads never interleave. Every byte
+ * of the message outside printable ASCII (0x20-0x7e: control characters,
+ * a newline, UTF-8) is written as \xHH, so a message quoting the
+ * configuration or a backend can neither drive a terminal nor forge a
+ * line. A message that does not fit (about 2 KB after escaping) is cut;
+ * the line always ends in one newline. Any thread. */
 void log_msg(enum log_level level, const char *part, const char *fmt, ...)
     DNSD_PRINTF(3, 4);
 
