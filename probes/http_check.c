@@ -1,22 +1,25 @@
-/* http_check.c - http/https health checks on libcurl's multi socket
- * interface, driven by the probe thread's libevent base (the wiring of
- * curl's hiperfifo example). Each check is one self-contained transfer on
- * a fresh connection; the easy handles carrying them are pooled. */
-#include "probes/http_check.h"
+/* http_check.c - the http and https check type: one GET per check on
+ * libcurl's multi socket interface, driven by the probe thread's libevent
+ * base (the wiring of curl's hiperfifo example). Each check is one
+ * self-contained transfer on a fresh connection; the easy handles carrying
+ * them are pooled. curl runs the transfer's states (connect, TLS, request,
+ * headers, body); each check ends with one named result (http_check_judge). */
+#include "probes/check.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
-#include "conf/config.h"
-#include "probes/probe.h"
 #include "base/version.h"
+#include "conf/config.h"
+#include "lb/health.h"
 
 /* Why 64 KiB: a health page is small; the cap keeps a misbehaving backend
  * from making the prober hold megabytes, and bodies are searched only as
@@ -48,6 +51,7 @@ struct http_check_sock {
 /* One check, and the slot that carries it: the easy handle and the done
  * event outlive the check and serve the next one (see http_check_get). */
 struct http_check {
+	struct check hdr; /* first: the prober sees only this */
 	struct http_check_engine *e;
 	struct http_check *prev, *next;
 	CURL *easy;
@@ -55,7 +59,7 @@ struct http_check {
 	struct curl_slist *headers;
 	struct curl_slist *connect_to;
 	struct event done_ev; /* defers the call back to the loop */
-	http_check_done_fn *done;
+	check_done_fn *done;
 	void *arg;
 	/* Copies of the profile, so the target may go while we run. */
 	struct config_check expect; /* only expect[] is used */
@@ -63,7 +67,8 @@ struct http_check {
 	unsigned timeout_ms;
 	char *buf; /* received body, at most HTTP_CHECK_BODY_MAX */
 	size_t len, cap;
-	bool ok;
+	enum check_result result;
+	int sock_errno; /* why curl's socket() failed, or 0 */
 	char detail[96];
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -148,7 +153,9 @@ static int http_check_set_socket(CURL *easy, curl_socket_t s, int what,
 	return 0;
 }
 
-struct http_check_engine *http_check_engine_new(struct event_base *base)
+static void http_check_engine_free(void *engine);
+
+static void *http_check_engine_new(struct event_base *base)
 {
 	struct http_check_engine *e = calloc(1, sizeof(*e));
 	if (e == NULL)
@@ -192,6 +199,7 @@ static struct http_check *http_check_get(struct http_check_engine *e)
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
+	c->hdr.ops = &http_check_ops;
 	c->e = e;
 	c->easy = curl_easy_init();
 	if (c->easy == NULL || event_assign(&c->done_ev, e->base, -1, 0,
@@ -242,8 +250,9 @@ static void http_check_put(struct http_check *c)
 	e->nidle++;
 }
 
-void http_check_engine_free(struct http_check_engine *e)
+static void http_check_engine_free(void *engine)
 {
+	struct http_check_engine *e = engine;
 	if (e == NULL)
 		return;
 	/* Detach the list first, so each put leaves it alone; nothing is
@@ -296,6 +305,21 @@ static size_t http_check_on_data(char *ptr, size_t size, size_t nmemb,
 	return n;
 }
 
+/* CURLOPT_OPENSOCKETFUNCTION: curl's own socket(), but keeping errno, so
+ * that a check that got no descriptor is told from a member that failed
+ * (curl reports both as "could not connect"). */
+static curl_socket_t http_check_open_socket(void *clientp, curlsocktype purpose,
+                                            struct curl_sockaddr *addr)
+{
+	struct http_check *c = clientp;
+	(void)purpose;
+	curl_socket_t fd =
+	    socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+	if (fd == CURL_SOCKET_BAD)
+		c->sock_errno = errno;
+	return fd;
+}
+
 /* Copy curl's error text, cut to fit (a detail is one short phrase). */
 static void http_check_copy(char *out, size_t size, const char *s)
 {
@@ -322,10 +346,16 @@ static void http_check_judge(struct http_check *c, CURLcode rc)
 			         "HTTP %ld but body lacks \"%s\"", status,
 			         c->want);
 		} else {
-			c->ok = true;
+			c->result = CHECK_OK;
 			snprintf(c->detail, sizeof(c->detail), "HTTP %ld",
 			         status);
 		}
+		return;
+	}
+	if (check_errno_is_no_fd(c->sock_errno)) {
+		c->result = CHECK_NO_FD;
+		snprintf(c->detail, sizeof(c->detail), "no descriptor: %s",
+		         strerror(c->sock_errno));
 		return;
 	}
 	long oserr = 0;
@@ -369,13 +399,13 @@ static void http_check_on_done(evutil_socket_t fd, short what, void *arg)
 	struct http_check *c = arg;
 	(void)fd;
 	(void)what;
-	bool ok = c->ok;
+	enum check_result result = c->result;
 	char detail[sizeof(c->detail)];
 	memcpy(detail, c->detail, sizeof(detail));
-	http_check_done_fn *done = c->done;
+	check_done_fn *done = c->done;
 	void *done_arg = c->arg;
 	http_check_put(c);
-	done(done_arg, ok, detail);
+	done(done_arg, result, detail);
 }
 
 /* "[::1]" for IPv6 literals (URLs and CONNECT_TO want brackets). */
@@ -388,18 +418,19 @@ static void http_check_bracket(char *out, size_t size, const char *host)
 		snprintf(out, size, "%s", host);
 }
 
-int http_check_start(struct http_check_engine *e, const struct probe_target *t,
-                     http_check_done_fn *done, void *arg,
-                     struct http_check **out)
+static int http_check_start(void *engine, const struct probe_target *t,
+                            check_done_fn *done, void *arg, struct check **out)
 {
+	struct http_check_engine *e = engine;
 	const struct config_check *cc = t->check;
 	struct http_check *c = http_check_get(e);
 	if (c == NULL)
-		return -1;
+		return -ENOMEM;
 	c->done = done;
 	c->arg = arg;
 	c->timeout_ms = cc->timeout_ms;
-	c->ok = false;
+	c->result = CHECK_FAILED;
+	c->sock_errno = 0;
 	c->detail[0] = '\0';
 	c->errbuf[0] = '\0'; /* curl writes it only on an error */
 	memcpy(c->expect.expect, cc->expect, sizeof(c->expect.expect));
@@ -476,6 +507,9 @@ int http_check_start(struct http_check_engine *e, const struct probe_target *t,
 	                        "dnsd/" DNSD_VERSION " health check");
 	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_check_on_data);
 	bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+	bad |= curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION,
+	                        http_check_open_socket);
+	bad |= curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, c);
 	if (c->headers != NULL)
 		bad |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
 	if (c->connect_to != NULL)
@@ -490,15 +524,22 @@ int http_check_start(struct http_check_engine *e, const struct probe_target *t,
 	if (bad != 0 || curl_multi_add_handle(e->multi, h) != CURLM_OK)
 		goto fail;
 	c->added = true;
-	*out = c;
+	*out = &c->hdr;
 	return 0;
 fail:
 	http_check_put(c);
-	return -1;
+	return -ENOMEM;
 }
 
-void http_check_cancel(struct http_check *c)
+static void http_check_cancel(struct check *c)
 {
-	if (c != NULL)
-		http_check_put(c);
+	http_check_put((struct http_check *)c);
 }
+
+const struct check_ops http_check_ops = {
+    .name = "http",
+    .engine_new = http_check_engine_new,
+    .engine_free = http_check_engine_free,
+    .start = http_check_start,
+    .cancel = http_check_cancel,
+};

@@ -17,10 +17,9 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
-#include "probes/flap.h"
-#include "probes/http_check.h"
 #include "base/log.h"
-#include "probes/tcp_check.h"
+#include "probes/check.h"
+#include "probes/flap.h"
 
 /* Why 500 ms: curl and the tcp check enforce the timeout themselves, to a
  * few ms; this watchdog only catches a check stuck past it (a slow TLS
@@ -69,11 +68,10 @@ struct prober_item {
 	struct prober_queue *queue; /* NULL when not waiting */
 	int64_t due_ns; /* when the waiting check was due; -1: readiness */
 	bool running;
-	bool readiness; /* its result completes the adopt in progress */
-	bool fresh;     /* not yet scheduled (created by this adopt) */
-	bool keep;      /* matched by the adopt in progress */
-	struct http_check *hc;
-	struct tcp_check *tc;
+	bool readiness;      /* its result completes the adopt in progress */
+	bool fresh;          /* not yet scheduled (created by this adopt) */
+	bool keep;           /* matched by the adopt in progress */
+	struct check *check; /* the running check, or NULL */
 };
 
 TAILQ_HEAD(prober_queue, prober_item);
@@ -82,8 +80,8 @@ struct prober {
 	pthread_t thread;
 	bool started;
 	struct event_base *base;
-	struct event *wake; /* activated by other threads */
-	struct http_check_engine *http;
+	struct event *wake;             /* activated by other threads */
+	void *engines[CHECK_OPS_COUNT]; /* by check_ops_index */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -190,16 +188,21 @@ static void prober_dequeue(struct prober_item *it)
 	p->nqueued--;
 }
 
+/* Abort the item's running check, if any; it never calls back. */
+static void prober_cancel(struct prober_item *it)
+{
+	if (it->check != NULL)
+		it->check->ops->cancel(it->check);
+	it->check = NULL;
+}
+
 /* Free an item, cancelling its check. The slot it may free is not reused
  * here: the caller pumps the queue when it is done. */
 static void prober_item_free(struct prober_item *it)
 {
 	if (it->queue != NULL)
 		prober_dequeue(it);
-	if (it->hc != NULL)
-		http_check_cancel(it->hc);
-	if (it->tc != NULL)
-		tcp_check_cancel(it->tc);
+	prober_cancel(it);
 	if (it->running)
 		it->p->inflight--;
 	event_free(it->tick);
@@ -262,8 +265,7 @@ static void prober_record(struct prober_item *it, bool ok, const char *detail)
 	if (it->running)
 		p->inflight--;
 	it->running = false;
-	it->hc = NULL;
-	it->tc = NULL;
+	it->check = NULL;
 	bool first = !it->flap.known;
 	bool changed =
 	    flap_record(&it->flap, ok, it->t->check->rise, it->t->check->fall);
@@ -309,14 +311,10 @@ static void prober_record(struct prober_item *it, bool ok, const char *detail)
 	prober_pump(p);
 }
 
-static void prober_on_http(void *arg, bool ok, const char *detail)
+static void prober_on_done(void *arg, enum check_result result,
+                           const char *detail)
 {
-	prober_record(arg, ok, detail);
-}
-
-static void prober_on_tcp(void *arg, bool ok, const char *detail)
-{
-	prober_record(arg, ok, detail);
+	prober_record(arg, result == CHECK_OK, detail);
 }
 
 /* The check overran its timeout by PROBER_GRACE_MS: give up on it. */
@@ -325,10 +323,7 @@ static void prober_watchdog(evutil_socket_t fd, short what, void *arg)
 	struct prober_item *it = arg;
 	(void)fd;
 	(void)what;
-	if (it->hc != NULL)
-		http_check_cancel(it->hc);
-	if (it->tc != NULL)
-		tcp_check_cancel(it->tc);
+	prober_cancel(it);
 	char detail[64];
 	snprintf(detail, sizeof(detail), "timeout after %u ms",
 	         it->t->check->timeout_ms);
@@ -352,12 +347,9 @@ static void prober_check_start(struct prober_item *it)
 	}
 	it->running = true;
 	p->inflight++;
-	if (c->type == CHECK_TCP)
-		rc =
-		    tcp_check_start(p->base, it->t, prober_on_tcp, it, &it->tc);
-	else
-		rc = http_check_start(p->http, it->t, prober_on_http, it,
-		                      &it->hc);
+	unsigned k = check_ops_index(c->type);
+	rc = check_ops_all[k]->start(p->engines[k], it->t, prober_on_done, it,
+	                             &it->check);
 	if (rc < 0) {
 		prober_record(it, false, "cannot start check");
 		return;
@@ -593,6 +585,14 @@ static void prober_on_wake(evutil_socket_t fd, short what, void *arg)
 		prober_begin_adopt(p, set);
 }
 
+static void prober_engines_free(struct prober *p)
+{
+	for (unsigned k = 0; k < CHECK_OPS_COUNT; k++) {
+		check_ops_all[k]->engine_free(p->engines[k]);
+		p->engines[k] = NULL;
+	}
+}
+
 static void *prober_main(void *arg)
 {
 	struct prober *p = arg;
@@ -618,8 +618,7 @@ static void *prober_main(void *arg)
 	for (uint32_t i = 0; i < n; i++)
 		prober_item_free(items[i]);
 	free(items);
-	http_check_engine_free(p->http);
-	p->http = NULL;
+	prober_engines_free(p);
 	return NULL;
 }
 
@@ -645,11 +644,13 @@ struct prober *prober_new(void)
 	TAILQ_INIT(&p->ready_q);
 	TAILQ_INIT(&p->due_q);
 	p->base = event_base_new();
-	if (p->base != NULL) {
+	if (p->base != NULL)
 		p->wake = event_new(p->base, -1, 0, prober_on_wake, p);
-		p->http = http_check_engine_new(p->base);
-	}
-	if (p->base == NULL || p->wake == NULL || p->http == NULL) {
+	bool engines = p->base != NULL;
+	for (unsigned k = 0; engines && k < CHECK_OPS_COUNT; k++)
+		engines = (p->engines[k] =
+		               check_ops_all[k]->engine_new(p->base)) != NULL;
+	if (p->base == NULL || p->wake == NULL || !engines) {
 		prober_free(p);
 		return NULL;
 	}
@@ -760,7 +761,7 @@ void prober_free(struct prober *p)
 		pthread_join(p->thread, NULL);
 	}
 	/* Never started: nothing ran, the items table is empty. */
-	http_check_engine_free(p->http);
+	prober_engines_free(p);
 	if (p->wake != NULL)
 		event_free(p->wake);
 	if (p->base != NULL)

@@ -1,6 +1,8 @@
-/* tcp_check.c - tcp health check: non-blocking connect, success when the
- * connection opens within the timeout (relayd's check_tcp, on libevent). */
-#include "probes/tcp_check.h"
+/* tcp_check.c - the tcp check type: a non-blocking connect, success when
+ * the connection opens within the timeout (relayd's check_tcp, on
+ * libevent). One state, "connecting"; it ends connected, refused, timed
+ * out or with the connect error's name. */
+#include "probes/check.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -12,33 +14,50 @@
 
 #include <event2/event.h>
 
-#include "probes/probe.h"
+#include "lb/health.h"
+
+struct tcp_check_engine {
+	struct event_base *base;
+};
 
 struct tcp_check {
+	struct check hdr; /* first: the prober sees only this */
 	struct event *ev;
 	int fd;
 	unsigned timeout_ms;
-	tcp_check_done_fn *done;
+	check_done_fn *done;
 	void *arg;
 	/* Set when connect(2) answered at once: the event only defers the
 	 * call back to the loop so callers never see it re-entrantly. */
 	bool settled;
-	bool ok;
-	char detail[96];
+	int err; /* the outcome once settled: 0 = connected */
 };
 
-static void tcp_check_describe(struct tcp_check *c, int err)
+static void *tcp_check_engine_new(struct event_base *base)
 {
-	c->ok = err == 0;
+	struct tcp_check_engine *e = calloc(1, sizeof(*e));
+	if (e != NULL)
+		e->base = base;
+	return e;
+}
+
+static void tcp_check_engine_free(void *engine)
+{
+	free(engine);
+}
+
+/* The name of an outcome, for the detail. */
+static void tcp_check_describe(char *out, size_t size, int err,
+                               unsigned timeout_ms)
+{
 	if (err == 0)
-		snprintf(c->detail, sizeof(c->detail), "connected");
+		snprintf(out, size, "connected");
 	else if (err == ECONNREFUSED)
-		snprintf(c->detail, sizeof(c->detail), "connection refused");
+		snprintf(out, size, "connection refused");
 	else if (err == ETIMEDOUT)
-		snprintf(c->detail, sizeof(c->detail), "timeout after %u ms",
-		         c->timeout_ms);
+		snprintf(out, size, "timeout after %u ms", timeout_ms);
 	else
-		snprintf(c->detail, sizeof(c->detail), "%s", strerror(err));
+		snprintf(out, size, "%s", strerror(err));
 }
 
 static void tcp_check_free(struct tcp_check *c)
@@ -56,29 +75,28 @@ static void tcp_check_on_event(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 
 	if (!c->settled) {
-		int err = 0;
-		socklen_t len = sizeof(err);
+		socklen_t len = sizeof(c->err);
 		if (what & EV_TIMEOUT)
-			err = ETIMEDOUT;
-		else if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) <
-		         0)
-			err = errno;
-		tcp_check_describe(c, err);
+			c->err = ETIMEDOUT;
+		else if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &c->err,
+		                    &len) < 0)
+			c->err = errno;
 	}
 	/* Free first, call back last: the callback may start the next check
 	 * or tear the prober down. */
-	bool ok = c->ok;
-	char detail[sizeof(c->detail)];
-	memcpy(detail, c->detail, sizeof(detail));
-	tcp_check_done_fn *done = c->done;
+	char detail[96];
+	tcp_check_describe(detail, sizeof(detail), c->err, c->timeout_ms);
+	enum check_result result = c->err == 0 ? CHECK_OK : CHECK_FAILED;
+	check_done_fn *done = c->done;
 	void *done_arg = c->arg;
 	tcp_check_free(c);
-	done(done_arg, ok, detail);
+	done(done_arg, result, detail);
 }
 
-int tcp_check_start(struct event_base *base, const struct probe_target *t,
-                    tcp_check_done_fn *done, void *arg, struct tcp_check **out)
+static int tcp_check_start(void *engine, const struct probe_target *t,
+                           check_done_fn *done, void *arg, struct check **out)
 {
+	struct tcp_check_engine *e = engine;
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	memset(&ss, 0, sizeof(ss));
@@ -98,16 +116,19 @@ int tcp_check_start(struct event_base *base, const struct probe_target *t,
 
 	struct tcp_check *c = calloc(1, sizeof(*c));
 	if (c == NULL)
-		return -1;
+		return -ENOMEM;
+	c->hdr.ops = &tcp_check_ops;
 	c->timeout_ms = t->check->timeout_ms;
 	c->done = done;
 	c->arg = arg;
 	c->fd =
 	    socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0)
-		goto fail;
+	if (c->fd < 0) {
+		int err = errno;
+		tcp_check_free(c);
+		return check_errno_is_no_fd(err) ? -EMFILE : -err;
+	}
 
-	short what = EV_WRITE;
 	struct timeval tv = {
 	    .tv_sec = c->timeout_ms / 1000,
 	    .tv_usec = (c->timeout_ms % 1000) * 1000,
@@ -115,31 +136,38 @@ int tcp_check_start(struct event_base *base, const struct probe_target *t,
 	if (connect(c->fd, (struct sockaddr *)&ss, sslen) < 0) {
 		if (errno != EINPROGRESS) {
 			c->settled = true;
-			tcp_check_describe(c, errno);
+			c->err = errno;
 		}
 	} else {
 		c->settled = true;
-		tcp_check_describe(c, 0);
 	}
 	if (c->settled) {
-		c->ev = event_new(base, -1, 0, tcp_check_on_event, c);
+		c->ev = event_new(e->base, -1, 0, tcp_check_on_event, c);
 		if (c->ev == NULL)
 			goto fail;
 		event_active(c->ev, 0, 0);
 	} else {
-		c->ev = event_new(base, c->fd, what, tcp_check_on_event, c);
+		c->ev =
+		    event_new(e->base, c->fd, EV_WRITE, tcp_check_on_event, c);
 		if (c->ev == NULL || event_add(c->ev, &tv) < 0)
 			goto fail;
 	}
-	*out = c;
+	*out = &c->hdr;
 	return 0;
 fail:
 	tcp_check_free(c);
-	return -1;
+	return -ENOMEM;
 }
 
-void tcp_check_cancel(struct tcp_check *c)
+static void tcp_check_cancel(struct check *c)
 {
-	if (c != NULL)
-		tcp_check_free(c);
+	tcp_check_free((struct tcp_check *)c);
 }
+
+const struct check_ops tcp_check_ops = {
+    .name = "tcp",
+    .engine_new = tcp_check_engine_new,
+    .engine_free = tcp_check_engine_free,
+    .start = tcp_check_start,
+    .cancel = tcp_check_cancel,
+};
