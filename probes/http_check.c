@@ -22,8 +22,9 @@
 #include "lb/health.h"
 
 /* Why 64 KiB: a health page is small; the cap keeps a misbehaving backend
- * from making the prober hold megabytes, and bodies are searched only as
- * far as that. */
+ * (an endless body, a 1 GB Content-Length) from making the prober hold
+ * megabytes or read until the timeout: bodies are searched only as far as
+ * that, and reading stops there. */
 #define HTTP_CHECK_BODY_MAX (64 * 1024)
 /* Why 64: a healthy fleet keeps few checks in flight (4,000 checks/s of
  * about a millisecond each is 4), so 64 idle handles absorb the bursts of
@@ -67,6 +68,12 @@ struct http_check {
 	unsigned timeout_ms;
 	char *buf; /* received body, at most HTTP_CHECK_BODY_MAX */
 	size_t len, cap;
+	bool found; /* want is in buf */
+	/* The verdict was in before the response ended (status known and
+	 * no body to search, want found, or HTTP_CHECK_BODY_MAX read
+	 * without it): the transfer was stopped on purpose. */
+	bool decided;
+	bool capped; /* stopped at HTTP_CHECK_BODY_MAX without want */
 	enum check_result result;
 	int sock_errno; /* why curl's socket() failed, or 0 */
 	char detail[96];
@@ -240,6 +247,9 @@ static void http_check_put(struct http_check *c)
 	c->buf = NULL;
 	c->len = 0;
 	c->cap = 0;
+	c->found = false;
+	c->decided = false;
+	c->capped = false;
 	if (e->nidle >= HTTP_CHECK_IDLE_MAX) {
 		http_check_destroy(c);
 		return;
@@ -278,13 +288,46 @@ static void http_check_engine_free(void *engine)
 	free(e);
 }
 
+static bool http_check_status_ok(const struct http_check *c, long status)
+{
+	return status >= 0 &&
+	       config_check_expects(&c->expect, (unsigned)status);
+}
+
+/* CURLOPT_HEADERFUNCTION: at the blank line ending the final response's
+ * headers the status is known. With no body to search, or a status that
+ * fails anyway, that decides the check and the body is never read: a huge
+ * or endless one would otherwise hold the check until its timeout. */
+static size_t http_check_on_header(char *ptr, size_t size, size_t nmemb,
+                                   void *userdata)
+{
+	struct http_check *c = userdata;
+	size_t n = size * nmemb;
+	bool end = (n == 2 && ptr[0] == '\r' && ptr[1] == '\n') ||
+	           (n == 1 && ptr[0] == '\n');
+	if (!end || c->decided)
+		return n;
+	long status = 0;
+	curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (status >= 100 && status < 200)
+		return n; /* an interim response: the final one follows */
+	if (c->want != NULL && http_check_status_ok(c, status))
+		return n; /* the body decides */
+	c->decided = true;
+	return 0; /* curl stops the transfer (CURLE_WRITE_ERROR) */
+}
+
+/* CURLOPT_WRITEFUNCTION: keep the body until want is found in it or
+ * HTTP_CHECK_BODY_MAX is in, then stop the transfer. */
 static size_t http_check_on_data(char *ptr, size_t size, size_t nmemb,
                                  void *userdata)
 {
 	struct http_check *c = userdata;
 	size_t n = size * nmemb;
-	if (c->want == NULL || c->len >= HTTP_CHECK_BODY_MAX)
-		return n; /* read and drop: the status still counts */
+	if (c->decided || c->want == NULL) {
+		c->decided = true;
+		return 0;
+	}
 	size_t take = n;
 	if (take > HTTP_CHECK_BODY_MAX - c->len)
 		take = HTTP_CHECK_BODY_MAX - c->len;
@@ -300,8 +343,22 @@ static size_t http_check_on_data(char *ptr, size_t size, size_t nmemb,
 		c->buf = buf;
 		c->cap = cap;
 	}
+	/* Search only what the new bytes can complete: a match may start
+	 * up to strlen(want) - 1 bytes before them. */
+	size_t wlen = strlen(c->want);
+	size_t from = c->len >= wlen ? c->len - (wlen - 1) : 0;
 	memcpy(c->buf + c->len, ptr, take);
 	c->len += take;
+	if (memmem(c->buf + from, c->len - from, c->want, wlen) != NULL) {
+		c->found = true;
+		c->decided = true;
+		return 0;
+	}
+	if (c->len >= HTTP_CHECK_BODY_MAX) {
+		c->capped = true;
+		c->decided = true;
+		return 0;
+	}
 	return n;
 }
 
@@ -332,19 +389,16 @@ static void http_check_copy(char *out, size_t size, const char *s)
 static void http_check_judge(struct http_check *c, CURLcode rc)
 {
 	long status = 0;
-	if (rc == CURLE_OK) {
+	if (rc == CURLE_OK || c->decided) {
 		curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
-		if (status < 0 ||
-		    !config_check_expects(&c->expect, (unsigned)status)) {
+		if (!http_check_status_ok(c, status)) {
 			snprintf(c->detail, sizeof(c->detail), "HTTP %ld",
 			         status);
-		} else if (c->want != NULL &&
-		           (c->buf == NULL ||
-		            memmem(c->buf, c->len, c->want, strlen(c->want)) ==
-		                NULL)) {
+		} else if (c->want != NULL && !c->found) {
 			snprintf(c->detail, sizeof(c->detail),
-			         "HTTP %ld but body lacks \"%s\"", status,
-			         c->want);
+			         "HTTP %ld but body lacks \"%s\"%s", status,
+			         c->want,
+			         c->capped ? " in its first 64 KiB" : "");
 		} else {
 			c->result = CHECK_OK;
 			snprintf(c->detail, sizeof(c->detail), "HTTP %ld",
@@ -507,6 +561,9 @@ static int http_check_start(void *engine, const struct probe_target *t,
 	                        "dnsd/" DNSD_VERSION " health check");
 	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_check_on_data);
 	bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
+	bad |=
+	    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, http_check_on_header);
+	bad |= curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
 	bad |= curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION,
 	                        http_check_open_socket);
 	bad |= curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, c);

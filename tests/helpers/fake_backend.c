@@ -1,5 +1,6 @@
 /* fake_backend.c - a health-check target for tests and demos: an HTTP
- * server whose /health status, body and delay change at run time. */
+ * server whose /health status, body, delay and body length (normal,
+ * endless, or a 1 GiB Content-Length) change at run time. */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -21,6 +22,15 @@
 
 #define FB_MAX_LISTENERS 32
 #define FB_MAX_DELAY_MS  600000 /* ten minutes: long enough for any test */
+/* Streamed bodies: after the configured body, FB_STREAM_CHUNK bytes of
+ * filler every FB_STREAM_MS, so a client that reads to the end of an
+ * endless or 1 GiB body is still reading long after any check timeout
+ * (4 MB/s), without the backend flooding loopback. */
+#define FB_STREAM_CHUNK 4096
+#define FB_STREAM_MS    1
+#define FB_HUGE_LENGTH  (1024ULL * 1024 * 1024)
+
+enum fb_stream { FB_STREAM_OFF, FB_STREAM_ENDLESS, FB_STREAM_HUGE };
 
 struct fb_listener {
 	struct evhttp *http;
@@ -29,6 +39,16 @@ struct fb_listener {
 	char *body;
 	unsigned delay_ms;
 	char *host; /* required Host header, or NULL = any */
+	enum fb_stream stream;
+};
+
+/* A /health reply whose body is still being sent. */
+struct fb_streaming {
+	struct fb_streaming *prev, *next;
+	struct event *ev;
+	struct evhttp_request *req;
+	struct evhttp_connection *conn;
+	unsigned long long sent, length; /* length 0: endless */
 };
 
 /* A /health reply waiting out its delay. */
@@ -45,20 +65,28 @@ static struct event_base *fb_base;
 static struct fb_listener fb_listeners[FB_MAX_LISTENERS];
 static size_t fb_nlisteners;
 static struct fb_pending *fb_pending;
+static struct fb_streaming *fb_streaming;
 static bool fb_verbose;
 
 static void fb_usage(void)
 {
 	fprintf(stderr,
 	        "usage: fake_backend -l ADDR:PORT [-l ADDR:PORT ...] "
-	        "[-s STATUS] [-b BODY] [-d DELAY_MS] [-H HOST] [-v]\n"
+	        "[-s STATUS] [-b BODY] [-d DELAY_MS] [-H HOST] [-S MODE] "
+	        "[-v]\n"
 	        "  GET /health   the configured status and body, after the "
 	        "delay;\n"
 	        "                421 when -H is set and the Host header "
 	        "differs\n"
-	        "  GET /control?status=N&body=TEXT&delay=MS&host=NAME   "
-	        "change them\n"
-	        "                (this listener only; host= empty: any)\n"
+	        "  GET /control?status=N&body=TEXT&delay=MS&host=NAME&"
+	        "stream=MODE\n"
+	        "                change them (this listener only; host= "
+	        "empty: any)\n"
+	        "  MODE          off (default), endless (a chunked body "
+	        "that never\n"
+	        "                ends), huge (Content-Length 1 GiB); the "
+	        "body is\n"
+	        "                followed by filler sent at 4 MB/s\n"
 	        "  SIGUSR1       toggle every listener between 200 and 503\n"
 	        "  prints each bound ADDR:PORT on stdout (port 0 = any "
 	        "free port)\n");
@@ -145,6 +173,111 @@ static bool fb_parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return true;
 }
 
+static int fb_parse_stream(const char *s, enum fb_stream *out)
+{
+	if (strcmp(s, "off") == 0)
+		*out = FB_STREAM_OFF;
+	else if (strcmp(s, "endless") == 0)
+		*out = FB_STREAM_ENDLESS;
+	else if (strcmp(s, "huge") == 0)
+		*out = FB_STREAM_HUGE;
+	else
+		return -1;
+	return 0;
+}
+
+static void fb_streaming_free(struct fb_streaming *sg)
+{
+	if (sg->prev != NULL)
+		sg->prev->next = sg->next;
+	else
+		fb_streaming = sg->next;
+	if (sg->next != NULL)
+		sg->next->prev = sg->prev;
+	event_free(sg->ev);
+	free(sg);
+}
+
+/* The client went: libevent frees the request with the connection. */
+static void fb_on_stream_close(struct evhttp_connection *conn, void *arg)
+{
+	(void)conn;
+	fb_streaming_free(arg);
+}
+
+/* The next piece of filler, or the end of a finite body. */
+static void fb_on_stream_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct fb_streaming *sg = arg;
+	(void)fd;
+	(void)what;
+	static char filler[FB_STREAM_CHUNK];
+	if (filler[0] == '\0')
+		memset(filler, '-', sizeof(filler));
+	size_t n = sizeof(filler);
+	if (sg->length != 0 && sg->length - sg->sent < n)
+		n = (size_t)(sg->length - sg->sent);
+	struct evbuffer *buf = evbuffer_new();
+	if (buf != NULL) {
+		evbuffer_add(buf, filler, n);
+		evhttp_send_reply_chunk(sg->req, buf);
+		evbuffer_free(buf);
+	}
+	sg->sent += n;
+	if (sg->length != 0 && sg->sent >= sg->length) {
+		evhttp_connection_set_closecb(sg->conn, NULL, NULL);
+		evhttp_send_reply_end(sg->req);
+		fb_streaming_free(sg);
+		return;
+	}
+	struct timeval tv = {0, FB_STREAM_MS * 1000};
+	evtimer_add(sg->ev, &tv);
+}
+
+/* Start a reply whose body is the configured one and then filler. */
+static void fb_stream_start(struct evhttp_request *req, struct fb_listener *l)
+{
+	struct fb_streaming *sg = calloc(1, sizeof(*sg));
+	if (sg == NULL ||
+	    (sg->ev = evtimer_new(fb_base, fb_on_stream_tick, sg)) == NULL) {
+		free(sg);
+		fb_reply(req, l, 500, "out of memory\n");
+		return;
+	}
+	sg->req = req;
+	sg->conn = evhttp_request_get_connection(req);
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	evhttp_add_header(out, "Content-Type", "text/plain");
+	if (l->stream == FB_STREAM_HUGE) {
+		/* A Content-Length keeps libevent from chunking. */
+		char len[32];
+		sg->length = FB_HUGE_LENGTH;
+		snprintf(len, sizeof(len), "%llu", sg->length);
+		evhttp_add_header(out, "Content-Length", len);
+	}
+	if (fb_verbose)
+		fprintf(stderr, "fake_backend %s: %s -> %d, streaming\n",
+		        l->name, evhttp_request_get_uri(req), l->status);
+	evhttp_send_reply_start(req, l->status, fb_reason(l->status));
+	size_t blen = strlen(l->body);
+	if (sg->length != 0 && blen > sg->length)
+		blen = (size_t)sg->length;
+	struct evbuffer *buf = evbuffer_new();
+	if (buf != NULL) {
+		evbuffer_add(buf, l->body, blen);
+		evhttp_send_reply_chunk(req, buf);
+		evbuffer_free(buf);
+	}
+	sg->sent = blen;
+	evhttp_connection_set_closecb(sg->conn, fb_on_stream_close, sg);
+	sg->next = fb_streaming;
+	if (sg->next != NULL)
+		sg->next->prev = sg;
+	fb_streaming = sg;
+	struct timeval tv = {0, FB_STREAM_MS * 1000};
+	evtimer_add(sg->ev, &tv);
+}
+
 static void fb_control(struct evhttp_request *req, struct fb_listener *l,
                        const char *query)
 {
@@ -158,6 +291,14 @@ static void fb_control(struct evhttp_request *req, struct fb_listener *l,
 	const char *body = evhttp_find_header(&q, "body");
 	const char *delay = evhttp_find_header(&q, "delay");
 	const char *host = evhttp_find_header(&q, "host");
+	const char *stream = evhttp_find_header(&q, "stream");
+	enum fb_stream sm = l->stream;
+	if (stream != NULL && fb_parse_stream(stream, &sm) < 0) {
+		evhttp_clear_headers(&q);
+		fb_reply(req, l, 400, "bad stream\n");
+		return;
+	}
+	l->stream = sm;
 	unsigned long st = (unsigned long)l->status, dl = l->delay_ms;
 	if ((status != NULL &&
 	     (!fb_parse_uint(status, 599, &st) || st < 100)) ||
@@ -216,6 +357,10 @@ static void fb_on_request(struct evhttp_request *req, void *arg)
 	}
 	if (l->host != NULL && !fb_host_matches(req, l->host)) {
 		fb_reply(req, l, 421, "wrong host\n");
+		return;
+	}
+	if (l->stream != FB_STREAM_OFF) {
+		fb_stream_start(req, l);
 		return;
 	}
 	if (l->delay_ms == 0) {
@@ -338,9 +483,10 @@ int main(int argc, char **argv)
 	unsigned long status = 200, delay = 0;
 	const char *body = "ok\n";
 	const char *host = NULL;
+	enum fb_stream stream = FB_STREAM_OFF;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "l:s:b:d:H:vh")) != -1) {
+	while ((opt = getopt(argc, argv, "l:s:b:d:H:S:vh")) != -1) {
 		switch (opt) {
 		case 'l':
 			if (nspecs == FB_MAX_LISTENERS)
@@ -362,6 +508,10 @@ int main(int argc, char **argv)
 		case 'H':
 			host = optarg;
 			break;
+		case 'S':
+			if (fb_parse_stream(optarg, &stream) < 0)
+				fb_usage();
+			break;
 		case 'v':
 			fb_verbose = true;
 			break;
@@ -381,6 +531,7 @@ int main(int argc, char **argv)
 		struct fb_listener *l = &fb_listeners[fb_nlisteners++];
 		l->status = (int)status;
 		l->delay_ms = (unsigned)delay;
+		l->stream = stream;
 		l->body = strdup(body);
 		l->host = host != NULL ? strdup(host) : NULL;
 		if (l->body == NULL || (host != NULL && l->host == NULL) ||
@@ -416,6 +567,12 @@ out:
 		event_free(pd->ev);
 		free(pd->body);
 		free(pd);
+	}
+	/* Streams still running end with their connections, in evhttp_free;
+	 * drop them first so that no close call back finds them. */
+	while (fb_streaming != NULL) {
+		evhttp_connection_set_closecb(fb_streaming->conn, NULL, NULL);
+		fb_streaming_free(fb_streaming);
 	}
 	for (size_t i = 0; i < fb_nlisteners; i++) {
 		if (fb_listeners[i].http != NULL)

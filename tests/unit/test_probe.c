@@ -637,6 +637,82 @@ static void test_body(void **unused)
 	backend_stop(&a);
 }
 
+/* Issue 10: a body that never ends, or a 1 GiB Content-Length, is not
+ * read to the end: the check is decided once the status fails, the body
+ * pattern is found, 64 KiB are in without it, or (no pattern) the headers
+ * are in. Every result must arrive far sooner than the timeout, which
+ * the old prober waited out on every one of these. */
+static void test_body_unbounded(void **unused)
+{
+	(void)unused;
+	struct backend a, b, c;
+	const char *la[] = {"127.0.0.11:0"}, *lb[] = {"127.0.0.12:0"},
+	           *lc[] = {"127.0.0.13:0"};
+	const char *oa[] = {"-b", "all is ok here", "-S", "endless", NULL};
+	const char *ob[] = {"-b", "all is ok here", "-S", "huge", NULL};
+	const char *oc[] = {"-s", "503", "-S", "endless", NULL};
+	backend_start(&a, la, 1, oa);
+	backend_start(&b, lb, 1, ob);
+	backend_start(&c, lc, 1, oc);
+	/* A timeout long enough that "well before it" is unmistakable even
+	 * on a loaded machine; checks come once, at readiness. */
+	const unsigned timeout = 4000 * scale;
+	static struct tset s;
+	tset_init(&s);
+	const struct backend *backends[] = {&a, &b};
+	const char *bodies[] = {"ok", "healthy", NULL};
+	for (int k = 0; k < 2; k++) {
+		char ip[64];
+		uint16_t port;
+		split_addr(backends[k]->addr[0], ip, sizeof(ip), &port);
+		for (int j = 0; j < 3; j++) {
+			uint32_t i = s.set.n;
+			check_init(&s.checks[i], CHECK_HTTP, port, 10 * timeout,
+			           timeout, 1, 1);
+			s.checks[i].body = bodies[j];
+			tset_add(&s, ip, "local");
+		}
+	}
+	char ip[64];
+	uint16_t port;
+	split_addr(c.addr[0], ip, sizeof(ip), &port);
+	check_init(&s.checks[6], CHECK_HTTP, port, 10 * timeout, timeout, 1, 1);
+	s.checks[6].body = "ok";
+	tset_add(&s, ip, "local");
+
+	struct prober *p = prober_up();
+	int64_t ms = adopt(p, &s);
+	print_message("readiness of 7 unbounded bodies: %lld ms (timeout "
+	              "%u ms)\n",
+	              (long long)ms, timeout);
+	for (uint32_t i = 0; i < s.set.n; i++) {
+		struct probe_status st;
+		prober_status(p, i, &st);
+		print_message("  target %u body %s: %.1f ms, %s\n", i,
+		              s.checks[i].body ? s.checks[i].body : "(none)",
+		              st.duration_ms, st.detail);
+	}
+	const char *lacks =
+	    "HTTP 200 but body lacks \"healthy\" in its first 64 KiB";
+	for (int k = 0; k < 2; k++) {
+		assert_detail(p, 3 * k + 0, true, "HTTP 200");
+		assert_detail(p, 3 * k + 1, false, lacks);
+		assert_detail(p, 3 * k + 2, true, "HTTP 200");
+	}
+	assert_detail(p, 6, false, "HTTP 503");
+	for (uint32_t i = 0; i < s.set.n; i++) {
+		struct probe_status st;
+		prober_status(p, i, &st);
+		assert_true(st.duration_ms < timeout / 2);
+		assert_int_equal(probe_set_up(&s.set, i), st.ok);
+	}
+	assert_true(ms < timeout / 2);
+	prober_down(p);
+	backend_stop(&a);
+	backend_stop(&b);
+	backend_stop(&c);
+}
+
 /* expect: a class (2xx) versus a list. */
 static void test_expect(void **unused)
 {
@@ -1220,6 +1296,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_down_and_up, teardown),
 	    cmocka_unit_test_teardown(test_timeout, teardown),
 	    cmocka_unit_test_teardown(test_body, teardown),
+	    cmocka_unit_test_teardown(test_body_unbounded, teardown),
 	    cmocka_unit_test_teardown(test_expect, teardown),
 	    cmocka_unit_test_teardown(test_tcp, teardown),
 	    cmocka_unit_test_teardown(test_keep_state, teardown),
