@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -40,6 +41,9 @@ struct http_check_engine {
 	struct http_check *checks; /* running, for engine_free */
 	struct http_check *idle;   /* finished, ready for reuse (by next) */
 	unsigned nidle;
+	/* "dnsd/VERSION (NAME)" (SPEC 8), NAME the host name. Why 300: a
+	 * host name is at most 255 bytes (HOST_NAME_MAX is 64 on Linux). */
+	char user_agent[300];
 };
 
 /* One socket curl asked us to watch. */
@@ -162,12 +166,28 @@ static int http_check_set_socket(CURL *easy, curl_socket_t s, int what,
 
 static void http_check_engine_free(void *engine);
 
+/* The User-Agent of every check, so a backend's access log tells dnsd's
+ * checks apart and says which instance sent them. The host name is cut to
+ * what an HTTP header may hold: a byte outside 0x21-0x7e becomes '?'. */
+static void http_check_user_agent(char *out, size_t size)
+{
+	char host[256];
+	if (gethostname(host, sizeof(host)) < 0 || host[0] == '\0')
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	for (char *q = host; *q != '\0'; q++)
+		if (*q < 0x21 || *q > 0x7e)
+			*q = '?';
+	snprintf(out, size, "dnsd/%s (%s)", DNSD_VERSION, host);
+}
+
 static void *http_check_engine_new(struct event_base *base)
 {
 	struct http_check_engine *e = calloc(1, sizeof(*e));
 	if (e == NULL)
 		return NULL;
 	e->base = base;
+	http_check_user_agent(e->user_agent, sizeof(e->user_agent));
 	e->multi = curl_multi_init();
 	e->timer = evtimer_new(base, http_check_on_timer, e);
 	if (e->multi == NULL || e->timer == NULL) {
@@ -557,8 +577,7 @@ static int http_check_start(void *engine, const struct probe_target *t,
 #if LIBCURL_VERSION_NUM >= 0x075500
 	bad |= curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
-	bad |= curl_easy_setopt(h, CURLOPT_USERAGENT,
-	                        "dnsd/" DNSD_VERSION " health check");
+	bad |= curl_easy_setopt(h, CURLOPT_USERAGENT, e->user_agent);
 	bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_check_on_data);
 	bad |= curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
 	bad |=

@@ -38,7 +38,8 @@ struct fb_listener {
 	int status;
 	char *body;
 	unsigned delay_ms;
-	char *host; /* required Host header, or NULL = any */
+	char *host;  /* required Host header, or NULL = any */
+	char *agent; /* required User-Agent, or NULL = any */
 	enum fb_stream stream;
 };
 
@@ -79,9 +80,11 @@ static void fb_usage(void)
 	        "                421 when -H is set and the Host header "
 	        "differs\n"
 	        "  GET /control?status=N&body=TEXT&delay=MS&host=NAME&"
-	        "stream=MODE\n"
+	        "stream=MODE&agent=UA\n"
 	        "                change them (this listener only; host= "
-	        "empty: any)\n"
+	        "or agent=\n"
+	        "                empty: any; 400 when the User-Agent "
+	        "differs from agent)\n"
 	        "  MODE          off (default), endless (a chunked body "
 	        "that never\n"
 	        "                ends), huge (Content-Length 1 GiB); the "
@@ -321,6 +324,12 @@ static void fb_control(struct evhttp_request *req, struct fb_listener *l,
 		free(l->host);
 		l->host = copy;
 	}
+	const char *agent = evhttp_find_header(&q, "agent");
+	if (agent != NULL) {
+		char *copy = agent[0] != '\0' ? strdup(agent) : NULL;
+		free(l->agent);
+		l->agent = copy;
+	}
 	evhttp_clear_headers(&q);
 	if (fb_verbose)
 		fprintf(stderr, "fake_backend %s: now %d, delay %u ms\n",
@@ -358,6 +367,14 @@ static void fb_on_request(struct evhttp_request *req, void *arg)
 	if (l->host != NULL && !fb_host_matches(req, l->host)) {
 		fb_reply(req, l, 421, "wrong host\n");
 		return;
+	}
+	if (l->agent != NULL) {
+		const char *ua = evhttp_find_header(
+		    evhttp_request_get_input_headers(req), "User-Agent");
+		if (ua == NULL || strcmp(ua, l->agent) != 0) {
+			fb_reply(req, l, 400, "wrong user agent\n");
+			return;
+		}
 	}
 	if (l->stream != FB_STREAM_OFF) {
 		fb_stream_start(req, l);
@@ -579,6 +596,7 @@ out:
 			evhttp_free(fb_listeners[i].http);
 		free(fb_listeners[i].body);
 		free(fb_listeners[i].host);
+		free(fb_listeners[i].agent);
 	}
 	event_base_free(fb_base);
 	return rc;

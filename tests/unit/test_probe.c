@@ -27,6 +27,7 @@
 
 #include <curl/curl.h>
 
+#include "base/version.h"
 #include "probes/probe.h"
 
 /* Targets of one set: 200 for the concurrency tests, a few elsewhere. */
@@ -713,6 +714,52 @@ static void test_body_unbounded(void **unused)
 	backend_stop(&c);
 }
 
+/* SPEC 8: every http(s) check says "dnsd/VERSION (NAME)", NAME the host
+ * name; the backend answers 400 to any other User-Agent. */
+static void test_user_agent(void **unused)
+{
+	(void)unused;
+	struct backend a;
+	const char *la[] = {"127.0.0.11:0"};
+	backend_start(&a, la, 1, NULL);
+	char host[256], query[512];
+	assert_int_equal(gethostname(host, sizeof(host)), 0);
+	host[sizeof(host) - 1] = '\0';
+	/* URL-encode all but letters and digits: host names are plain. */
+	int n = snprintf(query, sizeof(query), "agent=dnsd%%2F%s%%20%%28",
+	                 DNSD_VERSION);
+	for (const char *q = host; *q != '\0' && n < 400; q++)
+		n += snprintf(query + n, sizeof(query) - n,
+		              (*q >= 'a' && *q <= 'z') ||
+		                      (*q >= 'A' && *q <= 'Z') ||
+		                      (*q >= '0' && *q <= '9')
+		                  ? "%c"
+		                  : "%%%02X",
+		              (unsigned char)*q);
+	snprintf(query + n, sizeof(query) - n, "%%29");
+	control(a.addr[0], query);
+
+	static struct tset s;
+	tset_init(&s);
+	char ip[64];
+	uint16_t port;
+	split_addr(a.addr[0], ip, sizeof(ip), &port);
+	fast_check(&s.checks[0], CHECK_HTTP, port);
+	tset_add(&s, ip, "local");
+	struct prober *p = prober_up();
+	adopt(p, &s);
+	assert_detail(p, 0, true, "HTTP 200");
+
+	/* The backend does refuse another agent: the check above is not
+	 * passing by accident. */
+	control(a.addr[0], "agent=curl");
+	const struct config_check *c = &s.checks[0];
+	assert_true(wait_state(&s, 0, false, SPEC_DOWN_MS(c)) >= 0);
+	assert_detail(p, 0, false, "HTTP 400");
+	prober_down(p);
+	backend_stop(&a);
+}
+
 /* expect: a class (2xx) versus a list. */
 static void test_expect(void **unused)
 {
@@ -1297,6 +1344,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_timeout, teardown),
 	    cmocka_unit_test_teardown(test_body, teardown),
 	    cmocka_unit_test_teardown(test_body_unbounded, teardown),
+	    cmocka_unit_test_teardown(test_user_agent, teardown),
 	    cmocka_unit_test_teardown(test_expect, teardown),
 	    cmocka_unit_test_teardown(test_tcp, teardown),
 	    cmocka_unit_test_teardown(test_keep_state, teardown),
