@@ -46,8 +46,9 @@ struct check_ops {
 	void (*engine_free)(void *engine);
 	/* Start one check of t with t->check. Everything the check needs is
 	 * copied, so t may be freed while it runs. Returns 0 and the check
-	 * in *out; -EMFILE when there was no descriptor for it; another
-	 * negative value on any other failure. On failure nothing started
+	 * in *out; -EMFILE or -ENFILE when there was no descriptor for it
+	 * (check_errno_is_no_fd); another negative errno value on any other
+	 * failure. On failure nothing started
 	 * and done is never called. */
 	int (*start)(void *engine, const struct probe_target *t,
 	             check_done_fn *done, void *arg, struct check **out);

@@ -64,8 +64,13 @@ struct probe_metrics {
 	double sum_seconds;
 	uint64_t count;
 	/* Checks started > 1 s after their scheduled time, including time
-	 * spent waiting for a slot (readiness checks have no schedule). */
+	 * spent waiting for a slot (readiness checks have no schedule), and
+	 * the checks counted in no_fd. */
 	uint64_t late;
+	/* Checks skipped because the process had no descriptor for them
+	 * (EMFILE, ENFILE): not a failure, the member keeps its state and
+	 * its next scheduled check tries again. Not in count. */
+	uint64_t no_fd;
 };
 void prober_metrics(struct prober *p, struct probe_metrics *out);
 

@@ -126,7 +126,7 @@ static int tcp_check_start(void *engine, const struct probe_target *t,
 	if (c->fd < 0) {
 		int err = errno;
 		tcp_check_free(c);
-		return check_errno_is_no_fd(err) ? -EMFILE : -err;
+		return -err;
 	}
 
 	struct timeval tv = {

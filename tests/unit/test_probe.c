@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -334,9 +335,32 @@ static void prober_down(struct prober *p)
 	running_prober = NULL;
 }
 
+/* Descriptors held by test_no_fd to exhaust the process's table, and what
+ * it changed, undone by the teardown if an assertion cuts it short. */
+static int nofd_fds[1024];
+static int nofd_n;
+static struct rlimit nofd_saved_limit;
+static bool nofd_limited;
+static int nofd_saved_stderr = -1;
+
+static void nofd_release(void)
+{
+	while (nofd_n > 0)
+		close(nofd_fds[--nofd_n]);
+	if (nofd_limited)
+		setrlimit(RLIMIT_NOFILE, &nofd_saved_limit);
+	nofd_limited = false;
+	if (nofd_saved_stderr >= 0) {
+		dup2(nofd_saved_stderr, STDERR_FILENO);
+		close(nofd_saved_stderr);
+		nofd_saved_stderr = -1;
+	}
+}
+
 static int teardown(void **unused)
 {
 	(void)unused;
+	nofd_release();
 	prober_down(running_prober);
 	for (size_t i = 0; i < DNSD_ARRAY_LEN(children); i++)
 		child_stop(children[i]);
@@ -758,6 +782,94 @@ static void test_user_agent(void **unused)
 	assert_detail(p, 0, false, "HTTP 400");
 	prober_down(p);
 	backend_stop(&a);
+}
+
+/* Issue 10: with no descriptor left (EMFILE), the prober's socket() calls
+ * fail; that says nothing about the members, so they must stay up, the
+ * skipped checks count as late, one line says so, and checking resumes
+ * once descriptors are back. */
+static void test_no_fd(void **unused)
+{
+	(void)unused;
+	struct backend a;
+	const char *la[] = {"127.0.0.11:0"};
+	backend_start(&a, la, 1, NULL);
+	static struct tset s;
+	tset_init(&s);
+	char ip[64];
+	uint16_t port;
+	split_addr(a.addr[0], ip, sizeof(ip), &port);
+	fast_check(&s.checks[0], CHECK_HTTP, port);
+	tset_add(&s, ip, "local");
+	fast_check(&s.checks[1], CHECK_TCP, port);
+	tset_add(&s, ip, "local");
+	struct prober *p = prober_up();
+	adopt(p, &s);
+	assert_true(probe_set_up(&s.set, 0));
+	assert_true(probe_set_up(&s.set, 1));
+
+	/* The prober's log goes to a pipe, read at the end; a full pipe
+	 * drops lines rather than blocking the probe thread. */
+	int logp[2];
+	assert_int_equal(pipe(logp), 0);
+	fcntl(logp[1], F_SETFL, O_NONBLOCK);
+	nofd_saved_stderr = dup(STDERR_FILENO);
+	assert_true(nofd_saved_stderr >= 0);
+	dup2(logp[1], STDERR_FILENO);
+	close(logp[1]);
+
+	/* A low limit keeps the exhaustion cheap: then take every
+	 * descriptor left under it. */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &nofd_saved_limit), 0);
+	struct rlimit low = nofd_saved_limit;
+	if (low.rlim_cur > 256)
+		low.rlim_cur = 256;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	nofd_limited = true;
+	while (nofd_n < (int)DNSD_ARRAY_LEN(nofd_fds)) {
+		int fd = dup(0);
+		if (fd < 0)
+			break;
+		nofd_fds[nofd_n++] = fd;
+	}
+	int err = errno;
+	assert_int_equal(err, EMFILE);
+
+	struct probe_metrics m0, m1;
+	prober_metrics(p, &m0);
+	/* Past the SPEC's bound for going down, by far: both stay up. */
+	const struct config_check *c = &s.checks[0];
+	assert_stays(&s, 0, true, 2 * SPEC_DOWN_MS(c));
+	assert_true(probe_set_up(&s.set, 1));
+	prober_metrics(p, &m1);
+	nofd_release();
+
+	char logs[16384];
+	ssize_t n = read(logp[0], logs, sizeof(logs) - 1);
+	close(logp[0]);
+	logs[n > 0 ? n : 0] = '\0';
+	int lines = 0;
+	for (const char *q = logs;
+	     (q = strstr(q, "no descriptor for health checks")) != NULL; q++)
+		lines++;
+	print_message("out of descriptors for %u ms: %llu checks skipped, "
+	              "%llu late, %d log lines, members up: %d %d\n",
+	              2 * SPEC_DOWN_MS(c),
+	              (unsigned long long)(m1.no_fd - m0.no_fd),
+	              (unsigned long long)(m1.late - m0.late), lines,
+	              probe_set_up(&s.set, 0), probe_set_up(&s.set, 1));
+	assert_true(m1.no_fd - m0.no_fd >= 4);
+	assert_true(m1.late - m0.late >= m1.no_fd - m0.no_fd);
+	/* Rate-limited: one line per 10 s, and the hold is shorter. */
+	assert_int_equal(lines, 1);
+	assert_non_null(strstr(logs, "no descriptor for health checks (no "
+	                             "descriptor: Too many open files)"));
+
+	/* Descriptors are back: checks run again and see a real failure. */
+	backend_stop(&a);
+	assert_true(wait_state(&s, 0, false, SPEC_DOWN_MS(c)) >= 0);
+	assert_true(wait_state(&s, 1, false, SPEC_DOWN_MS(c)) >= 0);
+	prober_down(p);
 }
 
 /* expect: a class (2xx) versus a list. */
@@ -1345,6 +1457,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_body, teardown),
 	    cmocka_unit_test_teardown(test_body_unbounded, teardown),
 	    cmocka_unit_test_teardown(test_user_agent, teardown),
+	    cmocka_unit_test_teardown(test_no_fd, teardown),
 	    cmocka_unit_test_teardown(test_expect, teardown),
 	    cmocka_unit_test_teardown(test_tcp, teardown),
 	    cmocka_unit_test_teardown(test_keep_state, teardown),
