@@ -16,7 +16,7 @@ import tempfile
 import time
 
 from harness import (HAVE_IPV6, SCALE, Backend, Server, check, describe, fail,
-                     free_tcp_port, query, rrset_values)
+                     free_tcp_port, query, rrset_values, wait_for)
 
 ZONES = {"lb.test": "lb.test.zone"}
 
@@ -229,6 +229,45 @@ def _openssl(args, cwd):
     check(p.returncode == 0, "openssl %s failed: %s" % (" ".join(args), p.stderr.decode()[-500:]))
 
 
+def _tls_backend(d, addr, subj, req_args=()):
+    """openssl s_server in d on addr (a free port) with a new self-signed
+    certificate (c.pem) for subj, serving /health = "ok": (process, port)."""
+    _openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+              "-nodes", "-keyout", "k.pem", "-out", "c.pem", "-days", "2",
+              "-subj", subj] + list(req_args), d)
+    with open(os.path.join(d, "health"), "w") as f:
+        f.write("ok\n")
+    port = free_tcp_port([addr])
+    errf = open(os.path.join(d, "s_server.log"), "wb")
+    proc = subprocess.Popen(["openssl", "s_server", "-accept", "%s:%d" % (addr, port),
+                             "-cert", "c.pem", "-key", "k.pem", "-WWW", "-quiet"],
+                            cwd=d, stdin=subprocess.DEVNULL, stdout=errf, stderr=errf)
+    import socket
+    ok = False
+    for _ in range(100):
+        try:
+            socket.create_connection((addr, port), 0.2).close()
+            ok = True
+            break
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+    if not ok and proc.poll() is None:
+        proc.kill()
+    check(ok, "openssl s_server did not listen on %s:%d" % (addr, port))
+    return proc, port
+
+
+def _stop(proc):
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def test_https_checks_verify_tls():
     """verify_tls = no: up; verify_tls = yes with ca_file and host naming the
     certificate: up; verify_tls = yes without ca_file (self-signed, not in
@@ -241,28 +280,8 @@ def test_https_checks_verify_tls():
     d = tempfile.mkdtemp(prefix="dnsd-tls-")
     proc = None
     try:
-        _openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                  "-nodes", "-keyout", "k.pem", "-out", "c.pem", "-days", "2",
-                  "-subj", "/CN=backend.test", "-addext", "subjectAltName=DNS:backend.test"], d)
-        with open(os.path.join(d, "health"), "w") as f:
-            f.write("ok\n")
-        port = free_tcp_port([addr])
-        errf = open(os.path.join(d, "s_server.log"), "wb")
-        proc = subprocess.Popen(["openssl", "s_server", "-accept", "%s:%d" % (addr, port),
-                                 "-cert", "c.pem", "-key", "k.pem", "-WWW", "-quiet"],
-                                cwd=d, stdin=subprocess.DEVNULL, stdout=errf, stderr=errf)
-        import socket
-        ok = False
-        for _ in range(100):
-            try:
-                socket.create_connection((addr, port), 0.2).close()
-                ok = True
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.05)
-        check(ok, "openssl s_server did not listen on %s:%d" % (addr, port))
+        proc, port = _tls_backend(d, addr, "/CN=backend.test",
+                                  ["-addext", "subjectAltName=DNS:backend.test"])
         ca = os.path.join(d, "c.pem")
         # TLS handshakes under sanitizers (TSan above all) take far longer
         # than 500 ms on a loaded 2-core box: scale the check's own timing.
@@ -296,12 +315,44 @@ def test_https_checks_verify_tls():
             check(not wrong, "https checks:\n  " + "\n  ".join(wrong) + "\n  dnsd log:\n"
                   + srv.tail(15))
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        _stop(proc)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_backend_text_in_check_detail_is_logged_escaped():
+    """Issue 10: a backend controls part of a check's detail (here the
+    subject name of its certificate, which curl quotes when it does not
+    match); an escape sequence in it must reach the log as \\xHH, never as
+    raw bytes that would drive the operator's terminal."""
+    if not shutil.which("openssl"):
+        fail("openssl CLI not found")
+    addr = "127.0.0.132"
+    d = tempfile.mkdtemp(prefix="dnsd-tls-")
+    proc = None
+    try:
+        proc, port = _tls_backend(d, addr, "/CN=\x1b[2J\x1b[31mred")
+        tmo = int(500 * SCALE * 2) if SCALE > 1 else 500
+        extra = _check_profile("tls", port,
+                               "verify_tls = yes\nca_file = %s\nhost = backend.test\n"
+                               % os.path.join(d, "c.pem"),
+                               interval="%dms" % (tmo * 2), timeout="%dms" % tmo,
+                               ctype="https")
+        extra += "\n[cluster c]\nmember = %s\ncheck = tls\n" % addr
+        extra += "\n[record www.lb.test]\npolicy = failover\nclusters = c\n"
+        with _server(extra, "dnsd (escape)") as srv:
+            def raw():
+                with open(srv.log_path, "rb") as f:
+                    return f.read()
+            wait_for(lambda: b"is down" in raw(), 5 * SCALE)
+            log = raw()
+            line = [l for l in log.split(b"\n") if b"member %s" % addr.encode() in l]
+            check(line, "no line about member %s:\n%s" % (addr, srv.tail(15)))
+            check(b"\\x1b[2J\\x1b[31mred" in line[0],
+                  "the certificate's name is not in the line, escaped: %r" % line[0])
+            check(b"\x1b" not in log, "a raw ESC byte in the log: %r"
+                  % log[max(0, log.find(b"\x1b") - 80):log.find(b"\x1b") + 40])
+    finally:
+        _stop(proc)
         shutil.rmtree(d, ignore_errors=True)
 
 
