@@ -588,8 +588,11 @@ out:
 	/* Streams still running end with their connections, in evhttp_free;
 	 * drop them first so that no close call back finds them. */
 	while (fb_streaming != NULL) {
-		evhttp_connection_set_closecb(fb_streaming->conn, NULL, NULL);
-		fb_streaming_free(fb_streaming);
+		struct fb_streaming *sg = fb_streaming;
+		fb_streaming = sg->next;
+		evhttp_connection_set_closecb(sg->conn, NULL, NULL);
+		event_free(sg->ev);
+		free(sg);
 	}
 	for (size_t i = 0; i < fb_nlisteners; i++) {
 		if (fb_listeners[i].http != NULL)
