@@ -1945,6 +1945,7 @@ static void config_finish(struct config_parser *p)
 		    CONFIG_AT(p->zones, struct config_pzone, i);
 		config_required(p, zd, &z->h);
 		z->pub.file_line = config_seen(SECT_ZONE, &z->h, "file");
+		z->pub.ini = cfg->path;
 	}
 
 	config_finish_checks(p);

@@ -941,18 +941,24 @@ int zdb_builder_finish(struct zdb_builder *b, struct arena *arena,
 		check_node(b, &b->nodes[k], diag, &soa_count, keys);
 	free(keys);
 	struct zdb_bnode *apex = &b->nodes[0];
-	for (size_t i = apex->first; i < apex->first + apex->count; i++)
+	unsigned soa_line = 0;
+	for (size_t i = apex->first; i < apex->first + apex->count; i++) {
 		if (b->rrs[i].type == DNS_TYPE_NS)
 			apex_ns = true;
-	/* RFC 1035 section 5.2: a zone starts with its SOA, and RFC 1034
-	 * section 4.2.1 requires NS records at the top of the zone. */
+		if (b->rrs[i].type == DNS_TYPE_SOA && soa_line == 0)
+			soa_line = b->rrs[i].line;
+	}
+	/* RFC 1035 section 5.2: a zone starts with its SOA, so a missing one
+	 * is reported at line 1, where it belongs; RFC 1034 section 4.2.1
+	 * requires NS records at the top of the zone: a missing NS is
+	 * reported at the SOA that they go with. */
 	if (soa_count == 0)
-		diag_add(diag, b->path, 0,
+		diag_add(diag, b->path, 1,
 		         "zone %s has no SOA record at its "
 		         "apex",
 		         b->zone_name);
 	if (!apex_ns)
-		diag_add(diag, b->path, 0,
+		diag_add(diag, b->path, soa_line ? soa_line : 1,
 		         "zone %s has no NS record at its "
 		         "apex",
 		         b->zone_name);
