@@ -16,10 +16,15 @@
    check rate, share on time (dnsd_probe_late_total: started over 1 s
    late) and dnsd's CPU, from /metrics on the control endpoint.
 
+4. Many records at one name (the duplicate-record check must stay n log
+   n, not quadratic): dnsd -t on a zone with 25,000 A records at one name
+   and on one with 100,000 (50,000 A and 50,000 AAAA: an RRset holds at
+   most 65,535 records), wall time and peak RSS.
+
 Environment: BENCH_SCALE_NAMES (1000000), BENCH_SCALE_RECORDS (10000),
 BENCH_SCALE_MEMBERS (20000), BENCH_SCALE_PROBE_TIME (30 s),
 BENCH_SCALE_HUP_TIME (20 s of load around the SIGHUP), BENCH_SCALE_PARTS
-("zone,probe": which parts to run; "probe" alone needs neither Knot nor
+("zone,probe,onename": which parts to run; "probe" alone needs neither Knot nor
 NSD and takes about a minute), BENCH_SCALE_CHECK_TYPE (http; tcp measures
 the prober without libcurl), BENCH_PORT_BASE
 (5310; this uses +40..+44), BENCH_SCALE_HC_PORT (18053), BUILD.
@@ -48,7 +53,10 @@ PROBE_TIME = float(os.environ.get("BENCH_SCALE_PROBE_TIME", 30))
 HUP_TIME = float(os.environ.get("BENCH_SCALE_HUP_TIME", 20))
 PORT = int(os.environ.get("BENCH_PORT_BASE", 5310)) + 40
 HC_PORT = int(os.environ.get("BENCH_SCALE_HC_PORT", 18053))
-PARTS = os.environ.get("BENCH_SCALE_PARTS", "zone,probe").split(",")
+PARTS = os.environ.get("BENCH_SCALE_PARTS", "zone,probe,onename").split(",")
+# Records at one name in part 4: the issue's figures (1.66 s and 24.7 s
+# before the check was made n log n).
+ONE_NAME_COUNTS = (25000, 100000)
 CHECK_TYPE = os.environ.get("BENCH_SCALE_CHECK_TYPE", "http")
 ZONE = "scale.example"
 LOAD_TIMEOUT = 300  # a 1M-name zone loads in seconds; this is the bound
@@ -452,6 +460,40 @@ def probes(work, res):
     stop(fb)
 
 
+def one_name_zone(path, n):
+    """n records at one name: A only up to one RRset's limit (65,535),
+    else half A, half AAAA. Every RDATA distinct."""
+    with open(path, "w") as f:
+        f.write("$ORIGIN %s.\n$TTL 300\n@ IN SOA ns1 hostmaster 1 7200 "
+                "900 1209600 300\n@ IN NS ns1\nns1 IN A 192.0.2.1\n" % ZONE)
+        split = n > 65535
+        for i in range(n):
+            if split and i % 2:
+                f.write("many IN AAAA 2001:db8::%x:%x\n" % (i >> 16,
+                                                            i & 0xffff))
+            else:
+                f.write("many IN A 10.%d.%d.%d\n" % (i >> 16,
+                                                     (i >> 8) & 255, i & 255))
+
+
+def one_name(work, res):
+    out = res["one_name"] = []
+    for n in ONE_NAME_COUNTS:
+        zf = os.path.join(work, "one%d.zone" % n)
+        one_name_zone(zf, n)
+        ini = os.path.join(work, "one%d.ini" % n)
+        with open(ini, "w") as f:
+            f.write("[server]\nlisten = 127.0.0.1:%d\n\n[zone %s]\n"
+                    "file = %s\n" % (PORT, ZONE, zf))
+        wall, peak, rc, text = timed_child(
+            [os.path.join(BUILD, "dnsd"), "-t", "-c", ini], LOAD_TIMEOUT)
+        if rc != 0:
+            die("dnsd -t (%d records at one name): %s" % (n, text[-2000:]))
+        out.append({"records": n, "check_s": wall, "check_peak_kib": peak})
+        log("one name: %d records, dnsd -t %.2f s, peak %d MiB" %
+            (n, wall, peak >> 10))
+
+
 def report(res):
     L = []
     P = L.append
@@ -510,6 +552,11 @@ def report(res):
                "%.2f" % r["readiness_s"] if r.get("readiness_s") else "?",
                "%.2f" % r["stop_s"] if r.get("stop_s") is not None
                else "over 30", r["rss_kib"] >> 10))
+    for o in res.get("one_name", []):
+        P("")
+        P("%s records at one name: dnsd -t %.2f s, peak RSS %d MiB." %
+          ("{:,}".format(o["records"]), o["check_s"],
+           o["check_peak_kib"] >> 10))
     P("")
     P("Targets:")
     d, k, n = res.get("dnsd"), res.get("knot"), res.get("nsd")
@@ -561,6 +608,8 @@ def main():
             zone_load(work, res)
         if "probe" in PARTS:
             probes(work, res)
+        if "onename" in PARTS:
+            one_name(work, res)
         text = report(res)
         with open(os.path.join(OUT, "scale.md"), "w") as f:
             f.write(text)

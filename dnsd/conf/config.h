@@ -61,6 +61,7 @@ struct config_zone {
 	const char *file;   /* resolved against the INI file's folder */
 	unsigned line;      /* of the section header */
 	unsigned file_line; /* of the file key */
+	const char *ini;    /* the INI file's path, for errors at file_line */
 };
 
 enum check_type { CHECK_HTTP, CHECK_HTTPS, CHECK_TCP };

@@ -272,8 +272,17 @@ int zone_load_with(const struct config_zone *cz,
 
 	zr.fp = fopen(cz->file, "r");
 	if (zr.fp == NULL) {
-		diag_add(diag, cz->file, 0, "cannot open zone file: %s",
-		         strerror(errno));
+		char eb[128];
+		const char *why = strerror_r(errno, eb, sizeof(eb));
+		/* The operator fixes this in the INI file: point at the file
+		 * key there (SPEC section 1), when the zone came from one. */
+		if (cz->ini != NULL && cz->file_line > 0)
+			diag_add(diag, cz->ini, cz->file_line,
+			         "cannot open zone file %s for [zone %s]: %s",
+			         cz->file, cz->name, why);
+		else
+			diag_add(diag, cz->file, 0, "cannot open zone file: %s",
+			         why);
 		return -1;
 	}
 	zr.b = zdb_builder_new(cz->dname, cz->dname_len, cz->name, cz->file);

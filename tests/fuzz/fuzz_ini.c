@@ -3,7 +3,7 @@
  * and config_load_partial; errors must be reported, each as "PATH:...", and
  * a configuration that loads must hold what the rest of dnsd relies on. */
 /* clang-format off */
-/* fuzz-sources: dnsd/conf/config.c dnsd/base/arena.c dnsd/base/diag.c dnsd/dns/dname.c dnsd/base/log.c */
+/* fuzz-sources: dnsd/conf/config.c dnsd/conf/checks.c dnsd/conf/ini_reader.c dnsd/conf/parser.c dnsd/conf/schema.c dnsd/conf/setters.c dnsd/conf/values.c dnsd/base/arena.c dnsd/base/diag.c dnsd/dns/dname.c dnsd/base/log.c */
 /* fuzz-libs: inih */
 /* fuzz-max-len: 8192 */
 /* clang-format on */

@@ -302,3 +302,39 @@ def test_broken_zone_at_start_exit_1():
               "dnsd -c with a broken zone: no z.zone:6: error; stderr:\n%s" % err)
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_check_missing_zone_file_and_no_soa_have_lines():
+    """dnsd -t: a [zone] whose file does not exist is reported at the INI's
+    `file =` line; a zone file without an SOA at line 1 of the zone file
+    (issue 9)."""
+    d = _tmpdir()
+    try:
+        ini = _write(d, "dnsd.ini", (
+            "[server]\n"                          # 1
+            "listen = 127.0.0.1:%d\n"             # 2
+            "\n"                                  # 3
+            "[zone missing.test]\n"               # 4
+            "; the file is not there\n"           # 5
+            "file = does-not-exist.zone\n"        # 6
+            "[zone nosoa.test]\n"                 # 7
+            "file = nosoa.zone\n" % free_port()))  # 8
+        _write(d, "nosoa.zone", "$ORIGIN nosoa.test.\n$TTL 300\n@ IN NS ns1\n"
+               "ns1 IN A 192.0.2.1\n")
+        rc, out, err = run_dnsd(["-t", "-c", ini])
+        check(rc == 1, "dnsd -t: exit %d, expected 1; stderr:\n%s" % (rc, err))
+        lines = _error_lines(err, "dnsd -t with a missing zone file")
+        missing = [l for l in lines if "does-not-exist.zone" in l]
+        check(missing and all(re.match(r"^%s:6: " % re.escape(ini), l) for l in missing),
+              "missing zone file not reported at %s:6 (the file = line); stderr:\n%s" % (ini, err))
+        nosoa = os.path.join(d, "nosoa.zone")
+        check(any(re.match(r"^%s:1: .*SOA" % re.escape(nosoa), l) for l in lines),
+              "zone without an SOA not reported at %s:1; stderr:\n%s" % (nosoa, err))
+        # Also when the INI itself has an error (the zones are still checked).
+        with open(ini, "a") as f:
+            f.write("[server]\n")                 # 9: duplicate section
+        rc, out, err = run_dnsd(["-t", "-c", ini])
+        check(rc == 1 and re.search(r"^%s:6: .*does-not-exist\.zone" % re.escape(ini), err, re.M),
+              "with an INI error too: missing zone file not at %s:6; stderr:\n%s" % (ini, err))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)

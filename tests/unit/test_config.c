@@ -460,6 +460,7 @@ static void test_full(void **state)
 	assert_string_equal(c->zones[0].file, "/etc/dnsd/example.com.zone");
 	assert_int_equal(c->zones[0].line, 18);
 	assert_int_equal(c->zones[0].file_line, 19);
+	assert_string_equal(c->zones[0].ini, f->path);
 	char want[256];
 	snprintf(want, sizeof(want), "%s/sub.zone", f->dir);
 	assert_string_equal(c->zones[1].file, want);

@@ -252,6 +252,22 @@ static void test_missing_file(void **state)
 	         l->path);
 	assert_string_equal(l->diag.msgs[0], want);
 	load_free(l);
+
+	/* Named by an INI file: the error is at its file key (SPEC 1). */
+	l = calloc(1, sizeof(*l));
+	assert_non_null(l);
+	src_path(l->path, sizeof(l->path), "tests/data/zones/no-such.zone");
+	l->cz.ini = "conf/dnsd.ini";
+	l->cz.file_line = 17;
+	load_path(l, "example.com");
+	assert_int_equal(l->ret, -1);
+	assert_int_equal(l->diag.count, 1);
+	snprintf(want, sizeof(want),
+	         "conf/dnsd.ini:17: cannot open zone file %s for [zone "
+	         "example.com]: No such file or directory",
+	         l->path);
+	assert_string_equal(l->diag.msgs[0], want);
+	load_free(l);
 }
 
 static void test_example_zone(void **state)
@@ -315,10 +331,11 @@ static void test_empty_file(void **state)
 	(void)state;
 	struct load *l = load_text("", 0);
 	assert_int_equal(l->ret, -1);
-	/* No SOA and no NS, each said once, about the whole file. */
+	/* No SOA and no NS, each said once, at line 1 (where the SOA
+	 * belongs, RFC 1035 section 5.2). */
 	assert_int_equal(l->diag.count, 2);
-	assert_non_null(strstr(l->diag.msgs[0], "has no SOA"));
-	assert_non_null(strstr(l->diag.msgs[1], "has no NS"));
+	assert_diag_line(l, 0, 1, "has no SOA");
+	assert_diag_line(l, 1, 1, "has no NS");
 	load_free(l);
 }
 

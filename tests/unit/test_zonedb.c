@@ -557,7 +557,7 @@ static void test_missing_soa(void **state)
 	    0);
 	assert_int_equal(finish(f), -1);
 	assert_int_equal(f->diag.count, 1);
-	assert_true(has_diag(f, PATH ": zone example.com. has no SOA"));
+	assert_true(has_diag(f, PATH ":1: zone example.com. has no SOA"));
 	fix_free(f);
 }
 
@@ -572,7 +572,7 @@ static void test_missing_ns(void **state)
 	                 0);
 	assert_int_equal(finish(f), -1);
 	assert_int_equal(f->diag.count, 1);
-	assert_true(has_diag(f, PATH ": zone example.com. has no NS"));
+	assert_true(has_diag(f, PATH ":1: zone example.com. has no NS"));
 	fix_free(f);
 }
 
@@ -628,7 +628,7 @@ static void test_bad_rdata(void **state)
 	assert_int_equal(add(f, "a.example.com.", 255, 60, "", 0, 7), -1);
 	assert_int_equal(f->diag.count, 4);
 	assert_true(has_diag(f, PATH ":4: A RDATA must be 4 bytes"));
-	assert_true(has_diag(f, PATH ":7: type TYPE255 cannot appear"));
+	assert_true(has_diag(f, PATH ":7: type ANY cannot appear"));
 	/* The zone itself still builds from its good records. */
 	assert_int_equal(finish(f), 0);
 	fix_free(f);
@@ -681,6 +681,79 @@ static void test_many_names(void **state)
 	fix_free(f);
 }
 
+/* Many RRs at one name with duplicates scattered among them: each repeat
+ * is dropped, the first copy kept, and file order holds. */
+static void test_dup_many_at_one_name(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new("example.com.");
+	add_base(f);
+	const int n = 3000;
+	unsigned line = 3;
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(add_a(f, "m.example.com.", 60, 10, 1,
+		                       (uint8_t)(i >> 8), (uint8_t)i, line++),
+		                 0);
+		/* Every third one again, a little later in the file. */
+		if (i % 3 == 0 && i > 0)
+			assert_int_equal(add_a(f, "m.example.com.", 60, 10, 1,
+			                       (uint8_t)((i - 1) >> 8),
+			                       (uint8_t)(i - 1), line++),
+			                 0);
+	}
+	assert_int_equal(add_a(f, "m.example.com.", 60, 10, 1, 0, 0, line++),
+	                 0);
+	assert_int_equal(finish(f), 0);
+	assert_int_equal(f->diag.count, 0);
+	const struct zdb_node *m =
+	    zdb_find_node(f->z, (const uint8_t *)"\1m\7example\3com", 15);
+	assert_non_null(m);
+	const struct zdb_rrset *a = zdb_node_rrset(m, DNS_TYPE_A);
+	assert_int_equal(a->count, n);
+	for (int i = 0; i < n; i++) {
+		const uint8_t *rd = a->rdata + 6 * i;
+		assert_int_equal(rd[1], 4);
+		assert_int_equal(rd[4], (uint8_t)(i >> 8));
+		assert_int_equal(rd[5], (uint8_t)i);
+	}
+	assert_int_equal(f->z->rr_count, 2 + (size_t)n);
+	fix_free(f);
+}
+
+/* An RRset's RR count is 16 bits once compiled: 65,535 distinct RRs load,
+ * one more is an error at the line of the last, not a count that wraps. */
+static void test_rrset_count_limit(void **state)
+{
+	(void)state;
+	for (int extra = 0; extra < 2; extra++) {
+		struct fix *f = fix_new("example.com.");
+		add_base(f);
+		unsigned total = 65535u + (unsigned)extra;
+		for (unsigned i = 0; i < total; i++)
+			assert_int_equal(add_a(f, "m.example.com.", 60, 10,
+			                       (uint8_t)(i >> 16),
+			                       (uint8_t)(i >> 8), (uint8_t)i,
+			                       3 + i),
+			                 0);
+		/* A duplicate does not count. */
+		assert_int_equal(
+		    add_a(f, "m.example.com.", 60, 10, 0, 0, 0, 3 + total), 0);
+		if (extra == 0) {
+			assert_int_equal(finish(f), 0);
+			const struct zdb_node *m = zdb_find_node(
+			    f->z, (const uint8_t *)"\1m\7example\3com", 15);
+			assert_int_equal(zdb_node_rrset(m, DNS_TYPE_A)->count,
+			                 65535);
+		} else {
+			assert_int_equal(finish(f), -1);
+			assert_true(has_diag(
+			    f, PATH ":65538: more than 65535 A records at "
+			            "m.example.com."));
+		}
+		fix_free(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -722,6 +795,8 @@ int main(void)
 	    cmocka_unit_test(test_bad_rdata),
 	    cmocka_unit_test(test_root_zone),
 	    cmocka_unit_test(test_many_names),
+	    cmocka_unit_test(test_dup_many_at_one_name),
+	    cmocka_unit_test(test_rrset_count_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

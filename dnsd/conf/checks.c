@@ -1,0 +1,140 @@
+/* checks.c - what can only be checked once the whole file is read:
+ * references between sections (clusters, check profiles, zones), keys that
+ * depend on each other (timeout < interval), and the defaults and required
+ * keys of each object. Sections may come in any order. */
+#include "conf/parser.h"
+
+#include <string.h>
+
+void config_finish_zones(struct config_parser *p)
+{
+	const struct config_sectdef *sd = config_sectdef(SECT_ZONE);
+	for (size_t i = 0; i < p->zones.n; i++) {
+		struct config_pzone *z =
+		    CONFIG_AT(p->zones, struct config_pzone, i);
+		config_required(p, sd, &z->h);
+		z->pub.file_line = config_seen(SECT_ZONE, &z->h, "file");
+		z->pub.ini = p->cfg->path;
+	}
+}
+
+void config_finish_checks(struct config_parser *p)
+{
+	const struct config_sectdef *sd = config_sectdef(SECT_CHECK);
+	for (size_t i = 0; i < p->checks.n; i++) {
+		struct config_pcheck *c =
+		    CONFIG_AT(p->checks, struct config_pcheck, i);
+		config_apply_defaults(p, sd, c, &c->h);
+		if (config_seen(SECT_CHECK, &c->h, "port") == 0)
+			c->pub.port = c->pub.type == CHECK_HTTPS ? 443 : 80;
+		if (c->pub.timeout_ms >= c->pub.interval_ms) {
+			unsigned li =
+			    config_seen(SECT_CHECK, &c->h, "interval");
+			unsigned lt = config_seen(SECT_CHECK, &c->h, "timeout");
+			unsigned line = li > lt ? li : lt;
+			char t[32], iv[32];
+			config_fmt_ms(c->pub.timeout_ms, t, sizeof(t));
+			config_fmt_ms(c->pub.interval_ms, iv, sizeof(iv));
+			config_err(p, line ? line : c->h.line,
+			           "timeout %s must be less than interval %s "
+			           "in %s",
+			           t, iv, c->h.label);
+		}
+	}
+}
+
+void config_finish_clusters(struct config_parser *p)
+{
+	const struct config_sectdef *sd = config_sectdef(SECT_CLUSTER);
+	for (size_t i = 0; i < p->clusters.n; i++) {
+		struct config_pcluster *c =
+		    CONFIG_AT(p->clusters, struct config_pcluster, i);
+		config_apply_defaults(p, sd, c, &c->h);
+		config_required(p, sd, &c->h);
+		c->pub.members = c->members.items;
+		c->pub.nmembers = c->members.n;
+		c->check_index = 0;
+		if (c->check_name != NULL &&
+		    !config_map_get(&p->check_map, c->check_name,
+		                    strlen(c->check_name), &c->check_index)) {
+			config_err(p, config_seen(SECT_CLUSTER, &c->h, "check"),
+			           "unknown check profile \"%s\" in %s",
+			           c->check_name, c->h.label);
+		}
+	}
+}
+
+void config_finish_records(struct config_parser *p)
+{
+	const struct config_sectdef *sd = config_sectdef(SECT_RECORD);
+	for (size_t i = 0; i < p->records.n; i++) {
+		struct config_precord *r =
+		    CONFIG_AT(p->records, struct config_precord, i);
+		config_apply_defaults(p, sd, r, &r->h);
+		config_required(p, sd, &r->h);
+		unsigned cl_line = config_seen(SECT_RECORD, &r->h, "clusters");
+
+		if (r->pub.dname_len > 0) {
+			/* Longest zone first: walk the name's suffixes. */
+			unsigned labels =
+			    dname_labels(r->pub.dname, r->pub.dname_len);
+			bool found = false;
+			for (unsigned l = 0; l <= labels && !found; l++) {
+				size_t off = dname_skip_labels(
+				    r->pub.dname, r->pub.dname_len, l);
+				found = config_map_get(
+				    &p->zone_map, r->pub.dname + off,
+				    r->pub.dname_len - off, &r->pub.zone);
+			}
+			if (!found)
+				config_err(p, r->h.line,
+				           "%s is not inside any configured "
+				           "[zone]",
+				           r->h.label);
+		}
+
+		r->pub.nclusters = r->names.n;
+		r->pub.clusters =
+		    config_alloc(p, (r->names.n + 1) * sizeof(size_t));
+		if (r->pub.clusters == NULL)
+			return;
+		for (size_t j = 0; j < r->names.n; j++) {
+			const char *name =
+			    *CONFIG_AT(r->names, const char *, j);
+			size_t ci;
+			if (name == NULL)
+				continue;
+			if (!config_map_get(&p->cluster_map, name, strlen(name),
+			                    &ci)) {
+				config_err(p, cl_line,
+				           "unknown cluster \"%s\" in %s", name,
+				           r->h.label);
+				continue;
+			}
+			r->pub.clusters[j] = ci;
+			const struct config_pcluster *c =
+			    CONFIG_AT(p->clusters, struct config_pcluster, ci);
+			if (r->pub.policy == LB_POLICY_GEO &&
+			    !c->pub.has_location)
+				config_err(p, cl_line,
+				           "cluster \"%s\" in %s has no "
+				           "location, which policy geo needs",
+				           name, r->h.label);
+		}
+	}
+}
+
+void config_finish_networks(struct config_parser *p)
+{
+	for (size_t i = 0; i < p->networks.n; i++) {
+		struct config_pnetwork *n =
+		    CONFIG_AT(p->networks, struct config_pnetwork, i);
+		if (!n->pub.is_cluster || n->cluster_name == NULL)
+			continue;
+		if (!config_map_get(&p->cluster_map, n->cluster_name,
+		                    strlen(n->cluster_name), &n->pub.cluster))
+			config_err(p, n->pub.line,
+			           "unknown cluster \"%s\" in [networks]",
+			           n->cluster_name);
+	}
+}
