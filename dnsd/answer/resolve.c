@@ -156,6 +156,93 @@ static const struct zdb_rrset *any_rrset(const struct zdb_node *n)
 	return n->rrset_count > 0 ? &n->rrsets[0] : NULL;
 }
 
+/* RFC 4035 section 3.1.4.1: DS lives on the parent side of a zone cut.
+ * For a DS query at the apex of zone, the zone to answer from is its
+ * parent when the parent is served here too: its DS RRset, or its NODATA
+ * or NXDOMAIN. The zone itself answers when no parent is served, or when
+ * the parent delegates a cut above this name (the zone in between is
+ * served elsewhere and holds the DS). Rare: only DS queries at an apex. */
+static const struct zdb_zone *ds_zone(const struct snapshot *snap,
+                                      const struct zdb_zone *zone,
+                                      const uint8_t *name, size_t len)
+{
+	if (len != zone->apex_len || len <= 1)
+		return zone;
+	size_t skip = 1u + name[0];
+	const struct zdb_zone *parent =
+	    snapshot_find_zone(snap, name + skip, len - skip);
+	const struct zdb_node *node;
+	if (parent == NULL ||
+	    zdb_lookup(parent, name, len, true, &node) == ZDB_DELEGATION)
+		return zone;
+	return parent;
+}
+
+/* Answer one name of the chain (the question's, or a CNAME target's) from
+ * zone, with owner as the owner to write (NULL: the question name).
+ * Returns the CNAME RRset written when the name has only that (the chain
+ * goes on), else NULL: the answer is complete. */
+static const struct zdb_rrset *resolve_name(struct answer_state *st,
+                                            const struct snapshot *snap,
+                                            const struct zdb_zone *zone,
+                                            const uint8_t *name, size_t nlen,
+                                            const uint8_t *owner, bool first)
+{
+	const struct pkt_query *q = st->q;
+	const struct zdb_node *node;
+	size_t olen = owner == NULL ? 0 : nlen;
+	enum zdb_result res =
+	    zdb_lookup(zone, name, nlen, q->qtype == DNS_TYPE_DS, &node);
+	if (res == ZDB_DELEGATION) {
+		if (first)
+			st->flags &= (uint16_t)~DNS_FLAG_AA;
+		add_referral(st, node);
+		return NULL;
+	}
+	if (res == ZDB_NXDOMAIN) {
+		/* RFC 6604: the rcode speaks for the last name. */
+		st->rcode = DNS_RCODE_NXDOMAIN;
+		add_negative_soa(st, zone);
+		return NULL;
+	}
+	const struct lb_record *lb = node->lb;
+	if (lb != NULL && res == ZDB_EXACT) {
+		/* SPEC 3: ANY gets the A answer if there are IPv4 members,
+		 * else the AAAA answer. */
+		int f = q->qtype == DNS_TYPE_A      ? LB_V4
+		        : q->qtype == DNS_TYPE_AAAA ? LB_V6
+		        : q->qtype != DNS_TYPE_ANY  ? -1
+		        : lb->has_family[LB_V4]     ? LB_V4
+		        : lb->has_family[LB_V6]     ? LB_V6
+		                                    : -1;
+		if (f >= 0) {
+			add_lb(st, snap, zone, lb, (enum lb_family)f, owner,
+			       olen);
+			return NULL;
+		}
+	}
+	const struct zdb_rrset *rs = q->qtype == DNS_TYPE_ANY
+	                                 ? any_rrset(node)
+	                                 : zdb_node_rrset(node, q->qtype);
+	if (rs != NULL) {
+		if (!resp_add_rrset(st->r, RESP_ANSWER, owner, olen, rs))
+			st->truncated = true;
+		else if (q->qtype != DNS_TYPE_ANY)
+			add_additional(st, snap, rs);
+		return NULL;
+	}
+	const struct zdb_rrset *cname = zdb_node_rrset(node, DNS_TYPE_CNAME);
+	if (cname == NULL) {
+		add_negative_soa(st, zone); /* NODATA */
+		return NULL;
+	}
+	if (!resp_add_rrset(st->r, RESP_ANSWER, owner, olen, cname)) {
+		st->truncated = true;
+		return NULL;
+	}
+	return cname;
+}
+
 void resolve_query(struct answer_state *st, const struct snapshot *snap,
                    const struct zdb_zone *zone)
 {
@@ -164,63 +251,23 @@ void resolve_query(struct answer_state *st, const struct snapshot *snap,
 	const uint8_t *name = q->qname_lower;
 	size_t nlen = q->qname_len;
 	const uint8_t *owner = NULL; /* NULL: the question name */
+	/* The names of the chain so far (the question's, then each target
+	 * followed; they point into the query or the snapshot, stable for the
+	 * whole answer), to stop at the first one seen again. */
+	const uint8_t *chain[ANSWER_MAX_CNAME + 1];
+	size_t chain_len[ANSWER_MAX_CNAME + 1];
 
-	for (unsigned hops = 0;; hops++) {
-		const struct zdb_node *node;
-		enum zdb_result res = zdb_lookup(
-		    zone, name, nlen, q->qtype == DNS_TYPE_DS, &node);
-		if (res == ZDB_DELEGATION) {
-			if (hops == 0)
-				st->flags &= (uint16_t)~DNS_FLAG_AA;
-			add_referral(st, node);
+	for (unsigned links = 0;; links++) {
+		if (DNSD_UNLIKELY(q->qtype == DNS_TYPE_DS))
+			zone = ds_zone(snap, zone, name, nlen);
+		const struct zdb_rrset *cname = resolve_name(
+		    st, snap, zone, name, nlen, owner, links == 0);
+		/* README: up to ANSWER_MAX_CNAME links are followed; the CNAME
+		 * after them is sent for the resolver to chase. */
+		if (cname == NULL || links == ANSWER_MAX_CNAME)
 			return;
-		}
-		if (res == ZDB_NXDOMAIN) {
-			/* RFC 6604: the rcode speaks for the last name. */
-			st->rcode = DNS_RCODE_NXDOMAIN;
-			add_negative_soa(st, zone);
-			return;
-		}
-		const struct lb_record *lb = node->lb;
-		if (lb != NULL && res == ZDB_EXACT) {
-			/* SPEC 3: ANY gets the A answer if there are IPv4
-			 * members, else the AAAA answer. */
-			int f = q->qtype == DNS_TYPE_A      ? LB_V4
-			        : q->qtype == DNS_TYPE_AAAA ? LB_V6
-			        : q->qtype != DNS_TYPE_ANY  ? -1
-			        : lb->has_family[LB_V4]     ? LB_V4
-			        : lb->has_family[LB_V6]     ? LB_V6
-			                                    : -1;
-			if (f >= 0) {
-				add_lb(st, snap, zone, lb, (enum lb_family)f,
-				       owner, owner == NULL ? 0 : nlen);
-				return;
-			}
-		}
-		const struct zdb_rrset *rs =
-		    q->qtype == DNS_TYPE_ANY ? any_rrset(node)
-		                             : zdb_node_rrset(node, q->qtype);
-		if (rs != NULL) {
-			if (!resp_add_rrset(st->r, RESP_ANSWER, owner,
-			                    owner == NULL ? 0 : nlen, rs))
-				st->truncated = true;
-			else if (q->qtype != DNS_TYPE_ANY)
-				add_additional(st, snap, rs);
-			return;
-		}
-		const struct zdb_rrset *cname =
-		    zdb_node_rrset(node, DNS_TYPE_CNAME);
-		if (cname == NULL) {
-			add_negative_soa(st, zone); /* NODATA */
-			return;
-		}
-		if (!resp_add_rrset(st->r, RESP_ANSWER, owner,
-		                    owner == NULL ? 0 : nlen, cname)) {
-			st->truncated = true;
-			return;
-		}
-		if (hops + 1 >= ANSWER_MAX_CNAME)
-			return;
+		chain[links] = links == 0 ? q->qname_lower : owner;
+		chain_len[links] = nlen;
 		/* Follow the target if it is ours (RFC 1034 section 4.3.2
 		 * step 3a); owner points into the snapshot, stable for the
 		 * whole answer, so it can serve as a compression target. */
@@ -229,6 +276,12 @@ void resolve_query(struct answer_state *st, const struct snapshot *snap,
 		    dname_check_prefix(target, wire_peek_u16(cname->rdata));
 		if (tlen < 0)
 			return;
+		/* RFC 2181 section 5: an RRset holds no duplicates, so a loop
+		 * ends at the first name seen again. */
+		for (unsigned i = 0; i <= links; i++)
+			if (dname_equal(chain[i], chain_len[i], target,
+			                (size_t)tlen))
+				return;
 		dname_tolower(lower, target, (size_t)tlen);
 		zone = snapshot_find_zone(snap, lower, (size_t)tlen);
 		if (zone == NULL)
