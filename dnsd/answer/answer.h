@@ -22,9 +22,10 @@ struct answer_ctx {
 	struct client_geo_cache *geocache; /* likewise */
 };
 
-/* Longest CNAME chain followed inside our zones before answering with what
- * we have: 8 covers every sane chain and bounds the work per query (the
- * answer also stays small, so a loop cannot amplify). */
+/* CNAME links followed inside our zones: a chain of 8 CNAMEs gets the
+ * final target's answer, a longer one its first 9 CNAMEs (the last for the
+ * resolver to chase). 8 covers every sane chain and bounds the work per
+ * query; a loop stops at the first repeated name, so it cannot amplify. */
 #define ANSWER_MAX_CNAME 8
 
 /* Largest response we build: TCP messages are limited by their 16-bit

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "answer/resolve.h"
+
 static const char *policy_name(enum lb_policy p)
 {
 	return p == LB_POLICY_GEO        ? "geo"
@@ -95,4 +97,38 @@ unsigned explain_record(const struct snapshot *s, const struct lb_record *rec,
 	family_line(rec, LB_V4, &s->probes, &cl, rng, lines[n++]);
 	family_line(rec, LB_V6, &s->probes, &cl, rng, lines[n++]);
 	return n;
+}
+
+/* SPEC 3, Explain: the records are of class CH with TTL 0 (they describe
+ * this moment, not zone data). */
+bool explain_answer(struct answer_state *st, const struct snapshot *snap)
+{
+	const struct pkt_query *q = st->q;
+	if (q->qtype != DNS_TYPE_TXT || !client_may_explain(snap, st->src))
+		return false;
+	const struct zdb_zone *zone =
+	    snapshot_find_zone(snap, q->qname_lower, q->qname_len);
+	if (zone == NULL)
+		return false;
+	const struct zdb_node *node =
+	    zdb_find_node(zone, q->qname_lower, q->qname_len);
+	if (node == NULL || node->lb == NULL)
+		return false;
+	char lines[EXPLAIN_MAX_LINES][EXPLAIN_LINE];
+	struct client_addr a;
+	client_address(snap, q, st->src, &a);
+	unsigned n = explain_record(snap, node->lb, &a, st->ctx->rng, lines);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t rd[EXPLAIN_LINE];
+		size_t len = strlen(lines[i]);
+		rd[0] = (uint8_t)len;
+		memcpy(rd + 1, lines[i], len);
+		if (!resp_add_rr(st->r, RESP_ANSWER, st->r->qname,
+		                 st->r->qname_len, DNS_TYPE_TXT, DNS_CLASS_CH,
+		                 0, rd, (uint16_t)(len + 1))) {
+			st->truncated = true;
+			break;
+		}
+	}
+	return true;
 }

@@ -4,6 +4,7 @@
 #ifndef DNSD_EXPLAIN_H
 #define DNSD_EXPLAIN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "answer/client.h"
@@ -18,5 +19,13 @@
 unsigned explain_record(const struct snapshot *s, const struct lb_record *rec,
                         const struct client_addr *a, uint64_t rng[2],
                         char lines[EXPLAIN_MAX_LINES][EXPLAIN_LINE]);
+
+struct answer_state;
+
+/* Answer the CHAOS query of st (SPEC 3, Explain): for a TXT query for a
+ * load-balanced name from a network in `explain`, the explanation as TXT
+ * records in the answer section (st->truncated when they do not fit), and
+ * true; false when it must be REFUSED. Any worker thread. */
+bool explain_answer(struct answer_state *st, const struct snapshot *snap);
 
 #endif

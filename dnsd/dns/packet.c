@@ -180,47 +180,92 @@ static enum pkt_outcome parse_options(const uint8_t *rdata, size_t rdlen,
 	return PKT_OK;
 }
 
-/* Parse one resource record of the additional section at w. */
-static enum pkt_outcome parse_additional_rr(struct wire *w, struct pkt_query *q)
+/* One resource record at w: owner (compressed or not), the fixed fields
+ * and RDATA inside the packet (RFC 1035 section 4.1.3). */
+struct pkt_rr {
+	size_t owner_len;
+	uint16_t type;
+	uint16_t rclass;
+	uint32_t ttl;
+	uint16_t rdlen;
+	const uint8_t *rdata;
+};
+
+static bool read_rr(struct wire *w, struct pkt_rr *rr)
 {
 	uint8_t owner[DNAME_MAXLEN];
-	size_t owner_len;
 
 	/* The usual additional RR is an OPT owned by the root: one byte, no
 	 * need to unpack. Other names may be compressed; dname_unpack only
 	 * follows backward pointers, so loops cannot happen. */
 	if (w->pos < w->len && w->buf[w->pos] == 0) {
 		w->pos++;
-		owner_len = 1;
-	} else if (dname_unpack(w->buf, w->len, &w->pos, owner, &owner_len,
+		rr->owner_len = 1;
+	} else if (dname_unpack(w->buf, w->len, &w->pos, owner, &rr->owner_len,
 	                        NULL) != 0) {
-		return PKT_FORMERR;
+		return false;
 	}
-	uint16_t type = wire_u16(w);
-	uint16_t rclass = wire_u16(w);
-	uint32_t ttl = wire_u32(w);
-	uint16_t rdlen = wire_u16(w);
-	/* RFC 1035 section 4.1.3: RDLENGTH must not run past the packet. */
-	if (w->bad || !wire_need(w, rdlen))
-		return PKT_FORMERR;
-	const uint8_t *rdata = w->buf + w->pos;
-	w->pos += rdlen;
+	rr->type = wire_u16(w);
+	rr->rclass = wire_u16(w);
+	rr->ttl = wire_u32(w);
+	rr->rdlen = wire_u16(w);
+	/* RDLENGTH must not run past the packet. */
+	if (w->bad || !wire_need(w, rr->rdlen))
+		return false;
+	rr->rdata = w->buf + w->pos;
+	w->pos += rr->rdlen;
+	return true;
+}
 
-	if (type != DNS_TYPE_OPT)
+/* Parse one resource record of the additional section at w. */
+static enum pkt_outcome parse_additional_rr(struct wire *w, struct pkt_query *q)
+{
+	struct pkt_rr rr;
+
+	if (!read_rr(w, &rr))
+		return PKT_FORMERR;
+	if (rr.type != DNS_TYPE_OPT)
 		return PKT_OK; /* TSIG and others: well-formed, not used */
 
 	/* RFC 6891 section 6.1.1: at most one OPT, and its owner is the
 	 * root; anything else is FORMERR. */
 	if (q->edns)
 		return PKT_FORMERR;
-	if (owner_len != 1)
+	if (rr.owner_len != 1)
 		return PKT_FORMERR;
 	q->edns = true;
-	q->edns_udp_size = rclass; /* section 6.1.2: CLASS = payload size */
+	q->edns_udp_size = rr.rclass; /* section 6.1.2: CLASS = payload */
 	/* Section 6.1.3: EXTENDED-RCODE is meaningless in a query. */
-	q->edns_version = (uint8_t)(ttl >> OPT_TTL_VERSION_SHIFT);
-	q->edns_do = (ttl & OPT_TTL_DO) != 0;
-	return parse_options(rdata, rdlen, q);
+	q->edns_version = (uint8_t)(rr.ttl >> OPT_TTL_VERSION_SHIFT);
+	q->edns_do = (rr.ttl & OPT_TTL_DO) != 0;
+	return parse_options(rr.rdata, rr.rdlen, q);
+}
+
+/* RFC 6891 section 7: a query with an OPT gets one back, error responses
+ * included. When the ladder rejects a packet before its additional section
+ * (counts, opcode), walk the sections the header announces (qd questions,
+ * then an_ns answer and authority records, then ar additional ones) to
+ * find the OPT: q->edns is set when a well-formed OPT RR is met in the
+ * additional section. The walk stops at the first malformed entry; every
+ * step consumes bytes, so it is bounded by the packet's length. */
+static void find_opt(struct wire *w, struct pkt_query *q, unsigned qd,
+                     unsigned an_ns, unsigned ar)
+{
+	struct pkt_rr rr;
+	uint8_t name[DNAME_MAXLEN];
+	size_t nlen;
+
+	for (unsigned i = 0; i < qd; i++)
+		if (dname_unpack(w->buf, w->len, &w->pos, name, &nlen, NULL) !=
+		        0 ||
+		    !wire_skip(w, 4))
+			return;
+	for (unsigned i = 0; i < an_ns; i++)
+		if (!read_rr(w, &rr))
+			return;
+	for (unsigned i = 0; i < ar; i++)
+		if (parse_additional_rr(w, q) != PKT_OK)
+			return;
 }
 
 enum pkt_outcome packet_parse_query(const uint8_t *pkt, size_t len,
@@ -265,18 +310,24 @@ enum pkt_outcome packet_parse_query(const uint8_t *pkt, size_t len,
 	/* 3. RFC 1035 section 4.1.1 / RFC 2136: we only implement QUERY.
 	 * The question is still read when it is there, to echo it. */
 	if (q->opcode != DNS_OPCODE_QUERY) {
-		if (qdcount == 1)
-			(void)parse_question(&w, q);
+		if (qdcount != 1)
+			find_opt(&w, q, qdcount, ancount + nscount, arcount);
+		else if (parse_question(&w, q))
+			find_opt(&w, q, 0, ancount + nscount, arcount);
 		return PKT_NOTIMP;
 	}
 
 	/* 4. RFC 9619 (and RFC 1035 section 4.1.2 in practice): a query
 	 * holds exactly one question; a query carries no answer or
 	 * authority records. */
-	if (qdcount != 1)
+	if (qdcount != 1) {
+		find_opt(&w, q, qdcount, ancount + nscount, arcount);
 		return PKT_FORMERR;
+	}
 	if (ancount != 0 || nscount != 0) {
-		(void)parse_question(&w, q); /* echo it in the FORMERR */
+		/* The question is echoed in the FORMERR. */
+		if (parse_question(&w, q))
+			find_opt(&w, q, 0, ancount + nscount, arcount);
 		return PKT_FORMERR;
 	}
 

@@ -3,13 +3,14 @@ server loaded with data/example.test.zone, other.test.zone and
 child.other.test.zone."""
 
 import random
+import struct
 from struct import error as struct_error
 
 import dns.flags
 import dns.name
 import dns.rdatatype
 
-from harness import (alive, check, describe, expect_flag, expect_negative,
+from harness import (Server, alive, check, describe, expect_flag, expect_negative,
                      expect_rcode, fail, make_query, parse, query, rcode_name,
                      question_bytes, rrset_values, section_types,
                      shared_port, tcp_exchange, udp_exchange, wire_sizes)
@@ -227,62 +228,59 @@ def test_cname_into_other_served_zone():
               "cross.example.test A: wrong chained answer;%s" % describe(resp))
 
 
-def test_cname_loop_terminates():
+def _ancount(raw):
+    """ANCOUNT as sent: dnspython merges repeated records into one RRset,
+    so duplicates only show in the header's count."""
+    return struct.unpack("!H", raw[6:8])[0]
+
+
+def test_cname_loop_stops_at_first_repeated_name():
+    # RFC 2181 section 5: an RRset holds no duplicates, so a loop is
+    # answered up to the first name seen again, each CNAME once.
     port = shared_port()
+    cases = (("self.example.test", ["self.example.test."]),
+             ("loop-a.example.test", ["loop-a.example.test.", "loop-b.example.test."]),
+             ("loop-b.example.test", ["loop-b.example.test.", "loop-a.example.test."]))
     for tcp in (False, True):
-        for name in ("loop-a.example.test", "loop-b.example.test"):
-            what = "%s A (%s)" % (name, "TCP" if tcp else "UDP")
-            resp, raw, _ = query(port, name, "A", tcp=tcp)
-            check(resp.rcode() in (0, 2),
-                  "%s: rcode %s, expected NOERROR or SERVFAIL" % (what, rcode_name(resp)))
-            if resp.rcode() == 0:
+        for name, owners in cases:
+            for qtype in ("A", "AAAA", "TXT"):
+                what = "%s %s (%s)" % (name, qtype, "TCP" if tcp else "UDP")
+                resp, raw, _ = query(port, name, qtype, tcp=tcp)
+                expect_rcode(resp, "NOERROR", what)
                 got = section_types(resp, "answer")
-                check(1 <= len(got) <= 20 and got[0] == (name + ".", "CNAME"),
-                      "%s: answer %s, expected the CNAME first and a bounded chain;%s"
-                      % (what, got, describe(resp)))
-                check(all(t == "CNAME" for _, t in got), "%s: non-CNAME in answer %s" % (what, got))
+                want = [(o, "CNAME") for o in owners]
+                check(got == want and _ancount(raw) == len(owners),
+                      "%s: answer %s (ANCOUNT %d), expected %s once each;%s"
+                      % (what, got, _ancount(raw), want, describe(resp)))
     alive(port, "after CNAME loop")
 
 
-def test_wildcard_synthesis():
+def test_cname_chain_of_8_followed_9th_not():
+    # README: up to 8 CNAME links are followed; c8-1 .. c8-8 is 8 links
+    # ending at www, c9-1 .. c9-9 is 9: its last CNAME is given for the
+    # resolver to chase, unfollowed.
     port = shared_port()
-    for name in ("foo.wild.example.test", "Some-Thing.Wild.Example.Test", "a.b.wild.example.test"):
-        resp, raw, wire = query(port, name, "A")
-        what = "%s A (wildcard)" % name
+    for tcp in (False, True):
+        proto = "TCP" if tcp else "UDP"
+        resp, raw, _ = query(port, "c8-1.example.test", "A", tcp=tcp)
+        what = "c8-1.example.test A (8 CNAMEs, %s)" % proto
         expect_rcode(resp, "NOERROR", what)
-        expect_flag(resp, "AA", True, what)
-        check(len(resp.answer) == 1, "%s: expected one RRset;%s" % (what, describe(resp)))
-        rrs = resp.answer[0]
-        check(rrs.name == dns.name.from_text(name),
-              "%s: owner %s, expected the query name;%s" % (what, rrs.name, describe(resp)))
-        check("*" not in rrs.name.to_text(), "%s: owner is the wildcard itself" % what)
-        check(sorted(r.to_text() for r in rrs) == ["192.0.2.99"],
-              "%s: wrong synthesized data;%s" % (what, describe(resp)))
-    resp, _, _ = query(port, "foo.wild.example.test", "TXT")
-    check(rrset_values(resp, "answer", "foo.wild.example.test", "TXT") == ['"wildcard"'],
-          "foo.wild.example.test TXT: not synthesized;%s" % describe(resp))
-    # The wildcard has no AAAA: NODATA, not NXDOMAIN.
-    resp, _, _ = query(port, "foo.wild.example.test", "AAAA")
-    expect_negative(resp, "example.test", EX_NEG_TTL, "foo.wild.example.test AAAA (wildcard NODATA)")
-
-
-def test_wildcard_not_applied_to_existing_names():
-    port = shared_port()
-    resp, _, _ = query(port, "exists.wild.example.test", "A")
-    check(rrset_values(resp, "answer", "exists.wild.example.test", "A") == ["192.0.2.98"],
-          "exists.wild.example.test A: expected its own data;%s" % describe(resp))
-    # exists.wild has no TXT: NODATA, not the wildcard's TXT.
-    resp, _, _ = query(port, "exists.wild.example.test", "TXT")
-    expect_negative(resp, "example.test", EX_NEG_TTL, "exists.wild.example.test TXT (existing name, no TXT)")
-    # ent.wild is an empty non-terminal (deep.ent.wild exists): NODATA.
-    resp, _, _ = query(port, "ent.wild.example.test", "A")
-    expect_negative(resp, "example.test", EX_NEG_TTL, "ent.wild.example.test A (ENT under the wildcard's parent)")
-    # below the ENT: closest encloser is ent.wild, which has no '*': NXDOMAIN.
-    resp, _, _ = query(port, "other.ent.wild.example.test", "A")
-    expect_negative(resp, "example.test", EX_NEG_TTL, "other.ent.wild.example.test A", "NXDOMAIN")
-    # wild.example.test itself is an ENT.
-    resp, _, _ = query(port, "wild.example.test", "A")
-    expect_negative(resp, "example.test", EX_NEG_TTL, "wild.example.test A (ENT)")
+        want = [("c8-%d.example.test." % i, "CNAME") for i in range(1, 9)]
+        want.append(("www.example.test.", "A"))
+        check(section_types(resp, "answer") == want and _ancount(raw) == 9,
+              "%s: answer %s, expected %s;%s"
+              % (what, section_types(resp, "answer"), want, describe(resp)))
+        check(rrset_values(resp, "answer", "www.example.test", "A") == ["192.0.2.1"],
+              "%s: no final address;%s" % (what, describe(resp)))
+        resp, raw, _ = query(port, "c9-1.example.test", "A", tcp=tcp)
+        what = "c9-1.example.test A (9 CNAMEs, %s)" % proto
+        expect_rcode(resp, "NOERROR", what)
+        want = [("c9-%d.example.test." % i, "CNAME") for i in range(1, 10)]
+        check(section_types(resp, "answer") == want and _ancount(raw) == 9,
+              "%s: answer %s, expected the 9 CNAMEs and no address;%s"
+              % (what, section_types(resp, "answer"), describe(resp)))
+        check(rrset_values(resp, "answer", "c9-9.example.test", "CNAME") == ["www.example.test."],
+              "%s: last CNAME wrong;%s" % (what, describe(resp)))
 
 
 def _expect_referral(resp, what, tcp=False):
@@ -313,6 +311,64 @@ def test_ds_at_cut_answered_by_parent():
     port = shared_port()
     resp, _, _ = query(port, "sub.example.test", "DS")
     expect_negative(resp, "example.test", EX_NEG_TTL, "sub.example.test DS (parent side of the cut)")
+
+
+DS_CHILD = "60485 13 2 d4b7d520e7bb5f0f67674a0cceb1e3e0614b93c4f9e99b8383f6a1e4469da50a"
+
+
+def test_ds_for_served_child_zone_from_parent():
+    # RFC 4035 section 3.1.4.1: DS lives on the parent side of the cut,
+    # also when this server serves the child zone too.
+    port = shared_port()
+    for tcp in (False, True):
+        what = "child.other.test DS (%s)" % ("TCP" if tcp else "UDP")
+        resp, _, _ = query(port, "child.other.test", "DS", tcp=tcp)
+        expect_rcode(resp, "NOERROR", what)
+        expect_flag(resp, "AA", True, what)
+        got = rrset_values(resp, "answer", "child.other.test", "DS")
+        check(got is not None and [g.lower() for g in got] == [DS_CHILD],
+              "%s: answer %s, expected the parent's DS RRset;%s" % (what, got, describe(resp)))
+        check(not any(r.rdtype == dns.rdatatype.SOA for r in resp.authority),
+              "%s: SOA in authority;%s" % (what, describe(resp)))
+    # The child zone still answers everything else at its apex.
+    resp, _, _ = query(port, "child.other.test", "SOA")
+    check(rrset_values(resp, "answer", "child.other.test", "SOA") is not None,
+          "child.other.test SOA not from the child zone;%s" % describe(resp))
+    # The apex of a zone whose parent is not served: the zone itself.
+    resp, _, _ = query(port, "example.test", "DS")
+    expect_negative(resp, "example.test", EX_NEG_TTL, "example.test DS (parent not served)")
+
+
+PARENT = """$ORIGIN p.test.
+$TTL 600
+@	IN	SOA	ns.p.test. admin.p.test. 1 3600 600 86400 30
+@	IN	NS	ns
+ns	IN	A	192.0.2.53
+nods	IN	NS	ns.p.test.
+"""
+CHILD = """$ORIGIN %s.p.test.
+$TTL 600
+@	IN	SOA	ns.p.test. admin.p.test. 1 3600 600 86400 40
+@	IN	NS	ns.p.test.
+www	IN	A	192.0.2.80
+"""
+
+
+def test_ds_for_served_child_without_ds_is_parents_negative():
+    # A delegation without DS: the parent's NODATA with the parent's SOA; a
+    # child the parent does not delegate: the parent's NXDOMAIN.
+    zones = {"p.test": PARENT, "nods.p.test": CHILD % "nods",
+             "lone.p.test": CHILD % "lone"}
+    with Server(zones=zones) as srv:
+        for tcp in (False, True):
+            proto = "TCP" if tcp else "UDP"
+            resp, _, _ = query(srv.port, "nods.p.test", "DS", tcp=tcp)
+            expect_negative(resp, "p.test", 30, "nods.p.test DS (%s)" % proto)
+            resp, _, _ = query(srv.port, "lone.p.test", "DS", tcp=tcp)
+            expect_negative(resp, "p.test", 30, "lone.p.test DS (%s)" % proto, "NXDOMAIN")
+            resp, _, _ = query(srv.port, "www.nods.p.test", "A", tcp=tcp)
+            check(rrset_values(resp, "answer", "www.nods.p.test", "A") == ["192.0.2.80"],
+                  "www.nods.p.test A not from the child;%s" % describe(resp))
 
 
 def test_outside_zones_refused():

@@ -77,6 +77,49 @@ def test_edns_two_opts_formerr():
     alive(port, "after two-OPT query")
 
 
+def _opt_rr(payload=1232):
+    return b"\x00" + struct.pack("!HHIH", 41, payload, 0, 0)
+
+
+def test_error_responses_carry_opt_when_the_query_has_one():
+    # RFC 6891 section 7: a query with an OPT gets an OPT back, error
+    # responses included (section 6.1.1's FORMERR, NOTIMP), even when the
+    # ladder rejects the packet before its question.
+    port = shared_port()
+    q = b"\x03www\x07example\x04test\x00\x00\x01\x00\x01"
+    rr_a = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + b"\x01\x02\x03\x04"
+
+    def hdr(flags, qd, an, ar):
+        return struct.pack("!6H", 0x4242, flags, qd, an, 0, ar)
+
+    cases = [
+        ("QDCOUNT 0 with OPT", hdr(0x0100, 0, 0, 1) + _opt_rr(), 1, True),
+        ("QDCOUNT 2 with OPT", hdr(0x0100, 2, 0, 1) + q + q + _opt_rr(), 1, True),
+        ("ANCOUNT 1 with OPT", hdr(0x0100, 1, 1, 1) + q + rr_a + _opt_rr(), 1, True),
+        ("opcode NOTIFY with OPT", hdr(0x2000, 1, 0, 1) + q + _opt_rr(), 4, True),
+        ("QDCOUNT 0 without OPT", hdr(0x0100, 0, 0, 0), 1, False),
+        ("QDCOUNT 0, OPT cut short", hdr(0x0100, 0, 0, 1) + _opt_rr()[:8], 1, False),
+    ]
+    for tcp in (False, True):
+        for what, wire, rcode, want_opt in cases:
+            what = "%s (%s)" % (what, "TCP" if tcp else "UDP")
+            raw = (tcp_exchange if tcp else udp_exchange)(wire, port)
+            check(raw is not None and len(raw) >= 12, "%s: no answer" % what)
+            check(raw[3] & 0x0F == rcode, "%s: rcode %d, expected %d: %s"
+                  % (what, raw[3] & 0x0F, rcode, raw.hex()))
+            arcount = struct.unpack("!H", raw[10:12])[0]
+            if want_opt:
+                # the OPT is the last record: root owner, type 41, our
+                # payload, version 0, no options
+                check(arcount == 1 and raw[-11:-8] == b"\x00\x00\x29"
+                      and raw[-4:] == b"\x00\x00\x00\x00",
+                      "%s: no OPT in the response (ARCOUNT %d): %s" % (what, arcount, raw.hex()))
+            else:
+                check(arcount == 0, "%s: ARCOUNT %d, expected no OPT: %s"
+                      % (what, arcount, raw.hex()))
+    alive(port, "after error responses with OPT")
+
+
 def test_edns_do_bit_and_options():
     port = shared_port()
     opts = [dns.edns.GenericOption(65001, b"hello"),  # unknown option: ignored

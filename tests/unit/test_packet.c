@@ -666,6 +666,61 @@ static void test_bitflips(void **state)
 	}
 }
 
+/* RFC 6891 section 7: a packet the ladder rejects before its additional
+ * section still has its OPT found, so the error response can carry one. */
+static void test_error_outcomes_find_opt(void **state)
+{
+	static const struct {
+		const char *name, *hex;
+		enum pkt_outcome want;
+		bool edns;
+	} c[] = {
+	    {"qdcount 0 + OPT", "abcd 0100 0000 0000 0000 0001" OPT0,
+	     PKT_FORMERR, true},
+	    {"qdcount 2 + OPT", "abcd 0100 0002 0000 0000 0001" Q_A Q_A OPT0,
+	     PKT_FORMERR, true},
+	    {"qdcount 2, compressed 2nd + OPT",
+	     "abcd 0100 0002 0000 0000 0001" Q_A "c00c 0001 0001" OPT0,
+	     PKT_FORMERR, true},
+	    {"ancount 1 + OPT",
+	     "abcd 0100 0001 0001 0000 0001" Q_A
+	     "c00c 0001 0001 0000003c 0004 01020304" OPT0,
+	     PKT_FORMERR, true},
+	    {"nscount 1 + OPT",
+	     "abcd 0100 0001 0000 0001 0001" Q_A
+	     "c00c 0001 0001 0000003c 0004 01020304" OPT0,
+	     PKT_FORMERR, true},
+	    {"NOTIFY + OPT", "abcd 2000 0001 0000 0000 0001" Q_A OPT0,
+	     PKT_NOTIMP, true},
+	    {"IQUERY qdcount 0 + OPT", "abcd 0800 0000 0000 0000 0001" OPT0,
+	     PKT_NOTIMP, true},
+	    {"qdcount 0, no OPT", "abcd 0100 0000 0000 0000 0000", PKT_FORMERR,
+	     false},
+	    {"qdcount 0, OPT cut short", "abcd 0100 0000 0000 0000 0001 00 0029",
+	     PKT_FORMERR, false},
+	    {"qdcount 0, OPT in the answer section",
+	     "abcd 0100 0000 0001 0000 0000" OPT0, PKT_FORMERR, false},
+	    {"qdcount 0, OPT with RDLENGTH past the end",
+	     "abcd 0100 0000 0000 0000 0001" OPT("00000000", "0010"),
+	     PKT_FORMERR, false},
+	    {"qdcount 2, second question cut",
+	     "abcd 0100 0002 0000 0000 0001" Q_A "03 777777" OPT0, PKT_FORMERR,
+	     false},
+	};
+	(void)state;
+	for (size_t i = 0; i < DNSD_ARRAY_LEN(c); i++) {
+		uint8_t pkt[512];
+		struct pkt_query q;
+		size_t len = unhex(c[i].hex, pkt, sizeof(pkt));
+		enum pkt_outcome got = packet_parse_query(pkt, len, &q);
+		if (got != c[i].want || q.edns != c[i].edns)
+			fail_msg("%s: outcome %d edns %d, want %d and %d",
+			         c[i].name, got, q.edns, c[i].want, c[i].edns);
+		if (q.edns)
+			assert_int_equal(q.edns_udp_size, 4096);
+	}
+}
+
 static void test_type_names(void **state)
 {
 	char buf[16];
@@ -724,6 +779,7 @@ int main(void)
 	    cmocka_unit_test(test_truncation),
 	    cmocka_unit_test(test_opcodes),
 	    cmocka_unit_test(test_bitflips),
+	    cmocka_unit_test(test_error_outcomes_find_opt),
 	    cmocka_unit_test(test_type_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
