@@ -48,7 +48,8 @@ int prober_start(struct prober *p);
  * (timeout + 0.5 s) at worst, one timeout when new <= N, and much less
  * when members answer. Blocks the caller until up[] is filled. After it
  * returns, the probe thread no longer touches the previous set, so that
- * set may be freed with its snapshot. Main thread only. Returns 0 or -1. */
+ * set may be freed with its snapshot. One caller at a time (main at start,
+ * then the reload thread). Returns 0 or -1. */
 int prober_adopt(struct prober *p, struct probe_set *set);
 
 /* Copy the status of target i of the adopted set (under the prober's

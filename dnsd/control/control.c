@@ -1,7 +1,10 @@
 /* control.c - routes the control endpoint's requests and gathers what each
  * page shows: summed counters, the snapshot in force, the prober's status.
- * Runs on the main thread, like reloads, so the snapshot it reads cannot be
- * freed under it and the prober's table always matches that snapshot. */
+ * Runs on the main thread; the reload thread replaces the snapshot, so a
+ * page that reads it is a qsbr read-side section (the old one is freed only
+ * after). Between a reload's readiness round and its publication (a few
+ * microseconds) the prober's table may be a step ahead of the snapshot:
+ * prober_status bounds-checks, so a page shows at worst one stale row. */
 #include "control/control.h"
 
 #include <stdio.h>
@@ -124,6 +127,7 @@ static int control_members(const struct control *c, const struct snapshot *s,
 static void control_metrics(struct control *c, struct evhttp_request *req)
 {
 	struct server *srv = c->src.srv;
+	qsbr_online(&srv->qsbr, c->src.qsbr_slot);
 	const struct snapshot *s = server_snapshot(srv);
 	struct probe_metrics pm;
 	prober_metrics(c->src.prober, &pm);
@@ -146,10 +150,12 @@ static void control_metrics(struct control *c, struct evhttp_request *req)
 	              "text/plain; version=0.0.4; "
 	              "charset=utf-8",
 	              b);
+	qsbr_offline(&srv->qsbr, c->src.qsbr_slot);
 	free(mm);
 	evbuffer_free(b);
 	return;
 oom:
+	qsbr_offline(&srv->qsbr, c->src.qsbr_slot);
 	free(mm);
 	if (b != NULL)
 		evbuffer_free(b);
@@ -158,7 +164,9 @@ oom:
 
 static void control_status(struct control *c, struct evhttp_request *req)
 {
-	const struct snapshot *s = server_snapshot(c->src.srv);
+	struct server *srv = c->src.srv;
+	qsbr_online(&srv->qsbr, c->src.qsbr_slot);
+	const struct snapshot *s = server_snapshot(srv);
 	struct probe_status *st = NULL;
 	struct evbuffer *b = evbuffer_new();
 	if (b == NULL)
@@ -182,10 +190,12 @@ static void control_status(struct control *c, struct evhttp_request *req)
 	if (status_json_render(&in, b) != 0)
 		goto oom;
 	control_reply(req, HTTP_OK, "OK", "application/json", b);
+	qsbr_offline(&srv->qsbr, c->src.qsbr_slot);
 	free(st);
 	evbuffer_free(b);
 	return;
 oom:
+	qsbr_offline(&srv->qsbr, c->src.qsbr_slot);
 	free(st);
 	if (b != NULL)
 		evbuffer_free(b);

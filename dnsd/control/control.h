@@ -23,6 +23,9 @@ struct control_sources {
 	size_t nstats;
 	struct prober *prober;
 	time_t started;
+	/* The main thread's qsbr reader slot: pages that read the snapshot
+	 * go online in it, as the reload thread may replace the snapshot. */
+	unsigned qsbr_slot;
 };
 
 /* Serve HTTP on fd (bound and listening, non-blocking; owned from now on,

@@ -4,16 +4,19 @@
 
 #include "dns/consts.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Append-only, main thread only (see stats.h): no lock. */
+/* Append-only, one writer at a time (see stats.h): no lock. A slot is
+ * filled before the release store of the count that covers it, so a
+ * reader that acquires the count sees whole strings. */
 static struct {
 	char *record[STATS_PAIRS_MAX];
 	char *cluster[STATS_PAIRS_MAX];
-	unsigned npairs;
+	_Atomic unsigned npairs;
 	char *rec[STATS_RECORDS_MAX];
-	unsigned nrecs;
+	_Atomic unsigned nrecs;
 } reg = {.npairs = 1, .nrecs = 1};
 
 uint16_t stats_pair_slot(const char *record, const char *cluster)
@@ -30,9 +33,11 @@ uint16_t stats_pair_slot(const char *record, const char *cluster)
 		free(c);
 		return 0;
 	}
-	reg.record[reg.npairs] = r;
-	reg.cluster[reg.npairs] = c;
-	return (uint16_t)reg.npairs++;
+	unsigned slot = reg.npairs;
+	reg.record[slot] = r;
+	reg.cluster[slot] = c;
+	atomic_store_explicit(&reg.npairs, slot + 1, memory_order_release);
+	return (uint16_t)slot;
 }
 
 uint16_t stats_record_slot(const char *record)
@@ -45,29 +50,33 @@ uint16_t stats_record_slot(const char *record)
 	char *r = strdup(record);
 	if (r == NULL)
 		return 0;
-	reg.rec[reg.nrecs] = r;
-	return (uint16_t)reg.nrecs++;
+	unsigned slot = reg.nrecs;
+	reg.rec[slot] = r;
+	atomic_store_explicit(&reg.nrecs, slot + 1, memory_order_release);
+	return (uint16_t)slot;
 }
 
 unsigned stats_pair_count(void)
 {
-	return reg.npairs;
+	return atomic_load_explicit(&reg.npairs, memory_order_acquire);
 }
 
 unsigned stats_record_count(void)
 {
-	return reg.nrecs;
+	return atomic_load_explicit(&reg.nrecs, memory_order_acquire);
 }
 
 void stats_pair_names(unsigned slot, const char **record, const char **cluster)
 {
-	*record = slot > 0 && slot < reg.npairs ? reg.record[slot] : "other";
-	*cluster = slot > 0 && slot < reg.npairs ? reg.cluster[slot] : "other";
+	bool in = slot > 0 && slot < stats_pair_count();
+	*record = in ? reg.record[slot] : "other";
+	*cluster = in ? reg.cluster[slot] : "other";
 }
 
 const char *stats_record_name(unsigned slot)
 {
-	return slot > 0 && slot < reg.nrecs ? reg.rec[slot] : "other";
+	return slot > 0 && slot < stats_record_count() ? reg.rec[slot]
+	                                               : "other";
 }
 
 void stats_registry_free(void)

@@ -68,8 +68,10 @@ static inline uint64_t stats_get(const stats_counter *c)
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
-/* The registry of label names. Main thread only: snapshots are built and
- * metrics are rendered there. Slot 0 of each kind means "overflow". */
+/* The registry of label names. One writer at a time (the thread building a
+ * snapshot: main at start, then the reload thread); readers (metrics, on
+ * the main thread) may run meanwhile. Slot 0 of each kind means
+ * "overflow". */
 uint16_t stats_pair_slot(const char *record, const char *cluster);
 uint16_t stats_record_slot(const char *record);
 unsigned stats_pair_count(void); /* slots 1..count-1 are in use */

@@ -21,6 +21,7 @@
 #include "base/diag.h"
 #include "base/log.h"
 #include "server/net.h"
+#include "server/reload.h"
 #include "probes/probe.h"
 #include "base/qsbr.h"
 #include "server/server.h"
@@ -50,6 +51,7 @@ struct dnsd {
 	struct tcp_server *tcp;
 	struct prober *prober;
 	struct control *control;
+	struct reloader *reloader;
 	int control_fd; /* bound before the privilege drop, or -1 */
 	struct event *sig_hup, *sig_term, *sig_int, *stop_timer;
 	bool stopping;
@@ -78,60 +80,11 @@ static int check_config(const char *path)
 	return rc == 0 ? 0 : EXIT_CONFIG;
 }
 
-static void reload(struct dnsd *d)
+/* After a reload was published: what only the main thread may change. */
+static void reload_applied(void *arg, const struct snapshot *s)
 {
-	struct diag diag;
-	struct snapshot *fresh = NULL;
-	diag_init(&diag);
-	log_info("config", "reloading %s", d->config_path);
-	if (snapshot_build(d->config_path, &fresh, &diag) != 0) {
-		diag_log(&diag, "config");
-		log_error("config",
-		          "reload failed with %zu error(s); still "
-		          "serving the previous configuration",
-		          diag.count);
-		diag_free(&diag);
-		atomic_fetch_add(&d->srv.reloads_failed, 1);
-		return;
-	}
-	diag_free(&diag);
-	/* Health first: kept for unchanged members, one readiness round for
-	 * new ones, so the new snapshot answers right from its first query
-	 * (SPEC 4). The old snapshot keeps serving meanwhile. */
-	if (prober_adopt(d->prober, &fresh->probes) != 0) {
-		log_error("config", "reload failed: cannot start health checks "
-		                    "for the new configuration");
-		snapshot_free(fresh);
-		atomic_fetch_add(&d->srv.reloads_failed, 1);
-		return;
-	}
-	struct snapshot *old = atomic_load(&d->srv.snapshot);
-	const struct config_server *oc = &old->cfg->server;
-	const struct config_server *nc = &fresh->cfg->server;
-	bool same_listen = oc->nlisten == nc->nlisten;
-	for (size_t i = 0; same_listen && i < nc->nlisten; i++)
-		same_listen = oc->listen[i].len == nc->listen[i].len &&
-		              memcmp(&oc->listen[i].ss, &nc->listen[i].ss,
-		                     nc->listen[i].len) == 0;
-	if (!same_listen || oc->threads != nc->threads)
-		log_warn("config", "listen and threads changes take effect "
-		                   "at restart; sockets are unchanged");
-	if (oc->has_control != nc->has_control ||
-	    (nc->has_control &&
-	     (oc->control.len != nc->control.len ||
-	      memcmp(&oc->control.ss, &nc->control.ss, nc->control.len) != 0)))
-		log_warn("config", "control address change takes effect at "
-		                   "restart; the endpoint is unchanged");
-	log_set_level(nc->log_level);
-	tcp_server_configure(d->tcp, nc);
-
-	/* Publish, then wait until no worker can still read the old one. */
-	atomic_store_explicit(&d->srv.snapshot, fresh, memory_order_release);
-	qsbr_synchronize(&d->srv.qsbr);
-	snapshot_log_changes(old, fresh);
-	snapshot_free(old);
-	atomic_fetch_add(&d->srv.reloads_ok, 1);
-	atomic_store(&d->srv.last_reload_ok, (int64_t)time(NULL));
+	struct dnsd *d = arg;
+	tcp_server_configure(d->tcp, &s->cfg->server);
 }
 
 static void stop_done(void *arg)
@@ -160,7 +113,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (sig == SIGHUP) {
 		if (!d->stopping)
-			reload(d);
+			reloader_request(d->reloader);
 	} else {
 		stop(d, (int)sig);
 	}
@@ -268,6 +221,7 @@ static int start_control(struct dnsd *d, const struct config_server *cfg,
 	    .nstats = n,
 	    .prober = d->prober,
 	    .started = started,
+	    .qsbr_slot = d->nworkers,
 	};
 	d->control = control_new(d->base, d->control_fd, &src);
 	d->control_fd = -1; /* owned (or closed) by control_new */
@@ -353,6 +307,13 @@ static int serve(const char *path)
 		goto out;
 	}
 
+	d.reloader = reloader_new(d.base, &d.srv, d.nworkers, d.prober, path,
+	                          reload_applied, &d);
+	if (d.reloader == NULL) {
+		log_error("server", "cannot start the reload thread");
+		goto out;
+	}
+
 	d.sig_hup = evsignal_new(d.base, SIGHUP, on_signal, &d);
 	d.sig_term = evsignal_new(d.base, SIGTERM, on_signal, &d);
 	d.sig_int = evsignal_new(d.base, SIGINT, on_signal, &d);
@@ -385,6 +346,9 @@ static int serve(const char *path)
 out:
 	if (rc != 0)
 		atomic_store(&d.srv.stopping, true);
+	/* First: a reload in progress still publishes through the workers'
+	 * qsbr slots and the prober. */
+	reloader_free(d.reloader);
 	for (unsigned i = 0; i < d.nworkers; i++)
 		worker_wake(&d.workers[i]);
 	for (unsigned i = 0; i < d.nworkers; i++)

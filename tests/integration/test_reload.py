@@ -268,3 +268,145 @@ def test_tcp_connection_survives_reload():
             check(got == [NEW], "old TCP connection after reload answered %s, expected %s" % (got, NEW))
         finally:
             s.close()
+
+
+# A reload of about 2 s on the 2-core CI box, long enough to sample TCP and
+# /metrics many times while it runs; sanitizer builds load it several times
+# slower, so a quarter of it still takes seconds there.
+_BIG_NAMES = int(400000 / SCALE)
+
+
+def _big_zone(names, serial):
+    """A zone of `names` A names (tools/genzone.py's shape, inlined so the
+    test does not depend on a tool's output format) with a given serial."""
+    out = ["$ORIGIN big.test.\n$TTL 3600\n",
+           "@ IN SOA ns1 hostmaster %d 7200 3600 1209600 300\n" % serial,
+           "@ IN NS ns1\nns1 IN A 127.0.0.1\n"]
+    for i in range(names):
+        out.append("h%d IN A 10.%d.%d.%d\n" % (i, i >> 16 & 255, i >> 8 & 255, i & 255))
+    return "".join(out)
+
+
+class _Prober(threading.Thread):
+    """Times one request every `period` s until stopped: fn() returns True
+    when it got its answer. Records (start, seconds, ok)."""
+
+    def __init__(self, fn, period):
+        super().__init__(daemon=True)
+        self.fn, self.period = fn, period
+        self.samples = []
+        self.stop = threading.Event()
+
+    def run(self):
+        for _ in range(100000):
+            if self.stop.is_set():
+                break
+            t0 = time.monotonic()
+            try:
+                ok = bool(self.fn())
+            except (OSError, AssertionError):
+                ok = False
+            self.samples.append((t0, time.monotonic() - t0, ok))
+            self.stop.wait(self.period)
+
+
+def reload_latency(names, timeout_scale=1.0):
+    """Serve big.test with `names` names and a control endpoint, reload it
+    with a new serial while a TCP client and a /metrics scraper keep asking,
+    and return (reload seconds, TCP samples, scrape samples during it)."""
+    import struct
+    from harness import free_tcp_port, http_get, tcp_connect, tcp_read_msg
+    cport = free_tcp_port(["127.0.0.1"])
+    zone = _big_zone(names, 1)
+    srv = Server(zones={"big.test": zone}, server_opts={"control": "127.0.0.1:%d" % cport},
+                 name="dnsd (large reload)")
+    srv.start(wait=False)
+    srv.wait_ready(timeout=120.0 * SCALE)
+    srv.write_zone("big.test", zone.replace("hostmaster 1 ", "hostmaster 2 "))
+    del zone
+    limit = 5.0 * SCALE * timeout_scale
+
+    def tcp_ask():
+        s = tcp_connect(srv.port, timeout=limit)
+        try:
+            q = make_query("h7.big.test", "A")
+            s.sendall(struct.pack("!H", len(q)) + q)
+            raw = tcp_read_msg(s, timeout=limit)
+            return raw is not None and rrset_values(parse(raw), "answer", "h7.big.test",
+                                                    "A") == ["10.0.0.7"]
+        finally:
+            s.close()
+
+    def scrape_ok():
+        r = http_get("127.0.0.1", cport, "/metrics", timeout=limit)
+        return r is not None and r[0] == 200 and "dnsd_config_reloads_total" in r[1]
+
+    probers = [_Prober(tcp_ask, 0.02), _Prober(scrape_ok, 0.05)]
+    for p in probers:
+        p.start()
+    try:
+        time.sleep(0.3)
+        log_before = len(srv.stderr())
+        t_hup = time.monotonic()
+        srv.send_signal(signal.SIGHUP)
+        done = wait_for(lambda: "reloaded:" in srv.stderr()[log_before:], 120.0 * SCALE)
+        t_done = time.monotonic()
+        check(done, "the large reload did not finish; log tail:\n%s" % srv.tail())
+        time.sleep(0.3)
+    finally:
+        for p in probers:
+            p.stop.set()
+        for p in probers:
+            p.join(limit + 5.0)
+    check(_serial(srv.port, "big.test") == 2, "after the reload big.test's serial is not 2")
+    srv.stop()
+    during = [[s for s in p.samples if s[0] + s[1] >= t_hup and s[0] <= t_done]
+              for p in probers]
+    return t_done - t_hup, during[0], during[1]
+
+
+def test_large_reload_keeps_tcp_and_metrics_answering():
+    took, tcp, scr = reload_latency(_BIG_NAMES)
+    for what, samples in (("TCP query", tcp), ("/metrics scrape", scr)):
+        check(samples, "no %s fell in the %.2f s reload" % (what, took))
+        bad = [s for s in samples if not s[2]]
+        check(not bad, "%d of %d %s(s) during the reload failed" % (len(bad), len(samples), what))
+        worst = max(s[1] for s in samples)
+        # Generous: the issue asks 100 ms; a blocked loop shows the whole
+        # reload time (seconds), a loaded box a few hundred ms at most.
+        check(worst < 1.0 * SCALE, "a %s took %.3f s during a %.2f s reload (%d samples)"
+              % (what, worst, took, len(samples)))
+    check(len(tcp) >= 5 and len(scr) >= 5,
+          "the reload took %.2f s but only %d TCP and %d /metrics samples fell in it"
+          % (took, len(tcp), len(scr)))
+
+
+def test_reloads_coalesce_and_stop_during_a_reload():
+    """SIGHUPs that arrive while a reload runs make one more reload, not one
+    each; SIGTERM while a reload runs still stops cleanly (exit 0)."""
+    srv = Server(zones={"big.test": _big_zone(_BIG_NAMES, 1)}, name="dnsd (coalesced reloads)")
+    if True:  # the harness kills the server if a check fails
+        srv.start(wait=False)
+        srv.wait_ready(timeout=120.0 * SCALE)
+        log = lambda: srv.stderr()
+        srv.send_signal(signal.SIGHUP)
+        check(wait_for(lambda: log().count("config: reloading") == 1, 10.0 * SCALE),
+              "no 'reloading' log line after SIGHUP")
+        for _ in range(3):
+            srv.send_signal(signal.SIGHUP)
+            time.sleep(0.05)
+        check(wait_for(lambda: log().count("reloaded:") >= 2, 120.0 * SCALE),
+              "the reload and the coalesced one did not both finish; log tail:\n%s" % srv.tail())
+        time.sleep(0.5)
+        n = log().count("config: reloading")
+        check(n == 2, "4 SIGHUPs, 3 of them during a reload, made %d reloads (expected 2)" % n)
+        check(_serial(srv.port, "big.test") == 1, "big.test not served after the coalesced reloads")
+        srv.send_signal(signal.SIGHUP)
+        check(wait_for(lambda: log().count("config: reloading") == 3, 10.0 * SCALE),
+              "no 'reloading' log line after the third SIGHUP")
+        srv.stop(timeout=120.0 * SCALE)
+        # The build of _BIG_NAMES names takes a second or more, so the stop
+        # came while it ran.
+        check("waiting for the reload in progress" in log() and "stopped" in log(),
+              "no 'waiting for the reload' and 'stopped' lines after SIGTERM during a "
+              "reload:\n%s" % srv.tail())
