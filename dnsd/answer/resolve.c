@@ -260,8 +260,8 @@ void resolve_query(struct answer_state *st, const struct snapshot *snap,
 	for (unsigned links = 0;; links++) {
 		if (DNSD_UNLIKELY(q->qtype == DNS_TYPE_DS))
 			zone = ds_zone(snap, zone, name, nlen);
-		const struct zdb_rrset *cname = resolve_name(
-		    st, snap, zone, name, nlen, owner, links == 0);
+		const struct zdb_rrset *cname =
+		    resolve_name(st, snap, zone, name, nlen, owner, links == 0);
 		/* README: up to ANSWER_MAX_CNAME links are followed; the CNAME
 		 * after them is sent for the resolver to chase. */
 		if (cname == NULL || links == ANSWER_MAX_CNAME)
