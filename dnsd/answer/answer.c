@@ -24,6 +24,10 @@ void answer_ctx_init(struct answer_ctx *ctx, struct stats *stats, uint64_t seed)
 	ctx->stats = stats;
 	ctx->cache = NULL;
 	ctx->geocache = NULL;
+	ctx->trace = false;
+	ctx->last.answered = false;
+	ctx->rcode = DNS_RCODE_NOERROR;
+	ctx->tc = false;
 	/* splitmix64 spreads any seed (even 0) into a valid nonzero state. */
 	for (int i = 0; i < 2; i++) {
 		seed += 0x9E3779B97F4A7C15ull;
@@ -144,6 +148,20 @@ static void answer_question(struct answer_state *st,
 		                 st->flags & DNS_FLAG_AA, st->rcode);
 }
 
+/* Keep what the debug query log needs (only when it is on). */
+static void answer_trace(struct answer_trace *t, const struct pkt_query *q,
+                         const struct answer_state *st)
+{
+	t->answered = true;
+	t->has_question = q->has_question;
+	t->qname_len = q->has_question ? q->qname_len : 0;
+	memcpy(t->qname, q->qname, t->qname_len);
+	t->qtype = q->qtype;
+	t->qclass = q->qclass;
+	t->rcode = st->rcode;
+	t->cluster = st->cluster != NULL ? st->cluster->name : NULL;
+}
+
 size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
                     const uint8_t *pkt, size_t len, uint8_t *out, size_t outcap,
                     bool tcp, const struct sockaddr *src)
@@ -153,6 +171,8 @@ size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
 
 	if (oc == PKT_DROP) {
 		stats_inc(&ctx->stats->dropped);
+		if (ctx->trace)
+			ctx->last.answered = false;
 		return 0;
 	}
 	stats_inc(&ctx->stats->queries[tcp ? STATS_TCP : STATS_UDP]
@@ -204,9 +224,9 @@ size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
 		             (uint8_t)(st.rcode >> 4), q.edns_do, opt, optlen);
 	wire_put_u16(out + 2,
 	             (uint16_t)(st.flags | DNS_FLAG_QR | (st.rcode & 0x0F)));
-	stats_inc(
-	    &ctx->stats->responses[st.rcode < STATS_RCODE_N ? st.rcode : 0]);
-	if (st.flags & DNS_FLAG_TC)
-		stats_inc(&ctx->stats->truncated);
+	ctx->rcode = st.rcode;
+	ctx->tc = (st.flags & DNS_FLAG_TC) != 0;
+	if (ctx->trace)
+		answer_trace(&ctx->last, &q, &st);
 	return resp_finish(&r);
 }

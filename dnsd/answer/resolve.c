@@ -63,6 +63,7 @@ static void add_lb(struct answer_state *st, const struct snapshot *snap,
 		                               ? STATS_DEG_ALL_DOWN
 		                               : STATS_DEG_SPILL]);
 	if (ch.outcome == LB_ANSWER) {
+		st->cluster = ch.cluster;
 		/* Counted per response, labelled with the answering cluster
 		 * (SPEC 6). */
 		for (uint32_t i = 0; i < rec->nclusters; i++) {

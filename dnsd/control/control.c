@@ -131,6 +131,8 @@ static void control_metrics(struct control *c, struct evhttp_request *req)
 	const struct snapshot *s = server_snapshot(srv);
 	struct probe_metrics pm;
 	prober_metrics(c->src.prober, &pm);
+	struct procstat ps;
+	(void)procstat_read(&ps); /* a failure leaves ps.valid false */
 	struct metrics_input in = {
 	    .stats = c->src.stats,
 	    .nstats = c->src.nstats,
@@ -138,6 +140,7 @@ static void control_metrics(struct control *c, struct evhttp_request *req)
 	    .reloads_failed = atomic_load(&srv->reloads_failed),
 	    .last_reload_ok = atomic_load(&srv->last_reload_ok),
 	    .probe = &pm,
+	    .process = &ps,
 	};
 	struct metrics_member *mm = NULL;
 	struct evbuffer *b = evbuffer_new();

@@ -1,6 +1,8 @@
 /* metrics.c - renders the Prometheus text format from summed per-thread
  * counters, reload outcomes and probe results. */
 #include "control/metrics.h"
+
+#include "base/version.h"
 #include "base/outbuf.h"
 
 #include <inttypes.h>
@@ -74,7 +76,7 @@ static void metrics_double(struct outbuf *m, double v)
 struct metrics_totals {
 	uint64_t queries[STATS_PROTO_N][STATS_QT_N];
 	uint64_t responses[STATS_RCODE_N];
-	uint64_t dropped, truncated, rrl_limited;
+	uint64_t dropped, truncated, rrl_limited, reflection;
 	uint64_t answers[STATS_PAIRS_MAX];
 	uint64_t degraded[STATS_RECORDS_MAX][STATS_DEG_N];
 };
@@ -93,6 +95,7 @@ static void metrics_sum(const struct metrics_input *in, unsigned npairs,
 		t->dropped += stats_get(&s->dropped);
 		t->truncated += stats_get(&s->truncated);
 		t->rrl_limited += stats_get(&s->rrl_limited);
+		t->reflection += stats_get(&s->reflection_dropped);
 		for (unsigned k = 0; k < npairs; k++)
 			t->answers[k] += stats_get(&s->answers[k]);
 		for (unsigned k = 0; k < nrecs; k++)
@@ -142,6 +145,12 @@ static void metrics_responses(struct outbuf *m, const struct metrics_totals *t)
 	             "Responses dropped or slipped by response rate limiting.");
 	outbuf_printf(m, "dnsd_rrl_limited_total %" PRIu64 "\n",
 	              t->rrl_limited);
+	metrics_head(m, "dnsd_queries_reflection_dropped_total", "counter",
+	             "UDP queries from the port of a service that answers "
+	             "anything (0, 7, 9, 13, 17, 19, 37, 123, 1900, 11211), "
+	             "dropped unanswered.");
+	outbuf_printf(m, "dnsd_queries_reflection_dropped_total %" PRIu64 "\n",
+	              t->reflection);
 }
 
 static void metrics_answers(struct outbuf *m, const struct metrics_totals *t,
@@ -251,6 +260,39 @@ static void metrics_reloads(struct outbuf *m, const struct metrics_input *in)
 	              in->last_reload_ok);
 }
 
+/* dnsd_build_info and the process_* family that every Prometheus exporter
+ * has, so the usual dashboards and alerts work unchanged. */
+static void metrics_process(struct outbuf *m, const struct metrics_input *in)
+{
+	metrics_head(m, "dnsd_build_info", "gauge",
+	             "Always 1; the version of the running dnsd as a label.");
+	outbuf_printf(m, "dnsd_build_info{version=\"" DNSD_VERSION "\"} 1\n");
+	const struct procstat *p = in->process;
+	if (p == NULL || !p->valid)
+		return;
+	metrics_head(m, "process_cpu_seconds_total", "counter",
+	             "User and system CPU time spent, in seconds.");
+	outbuf_printf(m, "process_cpu_seconds_total ");
+	metrics_double(m, p->cpu_seconds);
+	outbuf_printf(m, "\n");
+	metrics_head(m, "process_resident_memory_bytes", "gauge",
+	             "Resident memory size in bytes.");
+	outbuf_printf(m, "process_resident_memory_bytes %" PRIu64 "\n",
+	              p->rss_bytes);
+	metrics_head(m, "process_open_fds", "gauge",
+	             "Number of open file descriptors.");
+	outbuf_printf(m, "process_open_fds %" PRIu64 "\n", p->open_fds);
+	metrics_head(m, "process_max_fds", "gauge",
+	             "Maximum number of open file descriptors.");
+	outbuf_printf(m, "process_max_fds %" PRIu64 "\n", p->max_fds);
+	metrics_head(m, "process_start_time_seconds", "gauge",
+	             "Start time of the process since the unix epoch, in "
+	             "seconds.");
+	outbuf_printf(m, "process_start_time_seconds ");
+	metrics_double(m, p->start_time);
+	outbuf_printf(m, "\n");
+}
+
 int metrics_render(const struct metrics_input *in, struct evbuffer *out)
 {
 	struct outbuf m = {.buf = out, .rc = 0};
@@ -266,6 +308,7 @@ int metrics_render(const struct metrics_input *in, struct evbuffer *out)
 	metrics_members(&m, in);
 	metrics_probes(&m, in);
 	metrics_reloads(&m, in);
+	metrics_process(&m, in);
 	free(t);
 	return m.rc;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "probes/probe.h"
+#include "control/procstat.h"
 #include "dns/stats.h"
 
 struct evbuffer;
@@ -31,6 +32,8 @@ struct metrics_input {
 	const struct probe_metrics *probe; /* NULL: no histogram samples */
 	const struct metrics_member *members;
 	size_t nmembers;
+	/* The process_* family; NULL or !valid: left out. */
+	const struct procstat *process;
 };
 
 /* Append the exposition of in to out. Names of records and clusters for

@@ -52,6 +52,8 @@ struct stats {
 	stats_counter dropped;   /* malformed beyond answering, or QR=1 */
 	stats_counter truncated; /* sent with TC=1 */
 	stats_counter rrl_limited;
+	/* UDP queries from a reflecting service's port, never answered. */
+	stats_counter reflection_dropped;
 	stats_counter answers[STATS_PAIRS_MAX];
 	stats_counter degraded[STATS_RECORDS_MAX][STATS_DEG_N];
 } __attribute__((aligned(DNSD_CACHELINE)));

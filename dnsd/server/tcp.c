@@ -100,6 +100,7 @@ static void conn_read(struct bufferevent *bev, void *arg)
 
 	qsbr_online(&ts->srv->qsbr, ts->qsbr_index);
 	const struct snapshot *snap = server_snapshot(ts->srv);
+	ts->actx.trace = log_enabled(LOG_LEVEL_DEBUG); /* SPEC 10 */
 	for (;;) {
 		if (evbuffer_get_length(output) > TCP_OUTPUT_HIGH) {
 			/* Resume in conn_write once the client catches up. */
@@ -125,10 +126,15 @@ static void conn_read(struct bufferevent *bev, void *arg)
 		size_t rlen = answer_query(&ts->actx, snap, ts->in, qlen,
 		                           ts->out + 2, ANSWER_TCP_MAX, true,
 		                           (const struct sockaddr *)&c->peer);
+		if (ts->actx.trace)
+			answer_log_query(&ts->actx,
+			                 (const struct sockaddr *)&c->peer,
+			                 true, NULL);
 		if (rlen == 0)
 			continue;
 		wire_put_u16(ts->out, (uint16_t)rlen);
 		evbuffer_add(output, ts->out, rlen + 2);
+		answer_count_sent(&ts->stats, ts->actx.rcode, ts->actx.tc);
 	}
 	qsbr_offline(&ts->srv->qsbr, ts->qsbr_index);
 }

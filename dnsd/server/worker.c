@@ -38,6 +38,9 @@ struct worker_bufs {
 	    struct cmsghdr) uint8_t out_cmsg[WORKER_BATCH][WORKER_CMSG_MAX];
 	uint8_t in_buf[WORKER_BATCH][WORKER_RECV_MAX];
 	uint8_t out_buf[WORKER_BATCH][WORKER_SEND_MAX];
+	/* Each reply's rcode and TC bit, counted once sendmmsg took it. */
+	uint16_t out_rcode[WORKER_BATCH];
+	bool out_tc[WORKER_BATCH];
 	struct rrl_table rrl;
 	struct answer_cache cache;
 	struct client_geo_cache geocache;
@@ -104,13 +107,19 @@ static size_t reply_pktinfo(struct msghdr *in, uint8_t *out)
 	return 0;
 }
 
+/* Send the batch's n replies, and count those the kernel took: the
+ * response counters say what left the socket. */
 static void send_all(struct worker *w, unsigned n)
 {
+	struct worker_bufs *b = w->bufs;
 	unsigned sent = 0;
 	while (sent < n) {
-		int r = (int)syscall(SYS_sendmmsg, w->fd, w->bufs->out + sent,
+		int r = (int)syscall(SYS_sendmmsg, w->fd, b->out + sent,
 		                     n - sent, 0);
 		if (r > 0) {
+			for (unsigned i = sent; i < sent + (unsigned)r; i++)
+				answer_count_sent(&w->stats, b->out_rcode[i],
+				                  b->out_tc[i]);
 			sent += (unsigned)r;
 		} else if (r < 0 && errno == EINTR) {
 			continue;
@@ -119,6 +128,52 @@ static void send_all(struct worker *w, unsigned n)
 			 * skip it, keep the rest of the batch. */
 			sent++;
 		}
+	}
+}
+
+/* Issue 10: a source port of a UDP service that answers any datagram
+ * (echo 7 RFC 862, discard 9 RFC 863, daytime 13 RFC 867, qotd 17 RFC
+ * 865, chargen 19 RFC 864, time 37 RFC 868, NTP 123, SSDP 1900, memcached
+ * 11211), or 0 (RFC 768: no reply expected). A query "from" one is a
+ * spoofed packet aimed at a reflection loop between that service and us:
+ * one packet would bounce until something drops it. Never 53: servers
+ * legitimately query from it. The common case (an ephemeral port above
+ * 1900 other than 11211) costs two comparisons. */
+static bool worker_reflector_port(const struct sockaddr_storage *ss)
+{
+	uint16_t port;
+	if (ss->ss_family == AF_INET)
+		port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	else if (ss->ss_family == AF_INET6)
+		port = ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	else
+		return false;
+	if (port > 1900 && port != 11211)
+		return false;
+	switch (port) {
+	case 0:
+	case 7:
+	case 9:
+	case 13:
+	case 17:
+	case 19:
+	case 37:
+	case 123:
+	case 1900:
+	case 11211:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The debug query log line for a packet dropped before answer_query. */
+static void worker_log_drop(struct worker *w, bool trace,
+                            const struct sockaddr *src, const char *why)
+{
+	if (trace) {
+		w->actx.last.answered = false;
+		answer_log_query(&w->actx, src, false, why);
 	}
 }
 
@@ -173,35 +228,52 @@ static void *worker_main(void *arg)
 			now_ms = (uint32_t)((uint64_t)ts.tv_sec * 1000 +
 			                    (uint64_t)ts.tv_nsec / 1000000);
 		}
+		/* SPEC 10: the query log costs one test per batch when off. */
+		bool trace = log_enabled(LOG_LEVEL_DEBUG);
+		w->actx.trace = trace;
 		unsigned nout = 0;
 		for (int i = 0; i < n; i++) {
 			struct msghdr *h = &b->in[i].msg_hdr;
+			const struct sockaddr *src =
+			    (const struct sockaddr *)&b->addr[i];
 			if (h->msg_flags & MSG_TRUNC) {
 				stats_inc(&w->stats.dropped);
+				worker_log_drop(w, trace, src, "too long");
+				continue;
+			}
+			if (worker_reflector_port(&b->addr[i])) {
+				stats_inc(&w->stats.reflection_dropped);
+				worker_log_drop(w, trace, src,
+				                "source port of a reflecting "
+				                "service");
 				continue;
 			}
 			size_t len = answer_query(
 			    &w->actx, snap, b->in_buf[i], b->in[i].msg_len,
-			    b->out_buf[nout], WORKER_SEND_MAX, false,
-			    (const struct sockaddr *)&b->addr[i]);
-			if (len == 0)
-				continue;
-			if (rrl > 0) {
-				enum rrl_action act = rrl_check(
-				    &b->rrl,
-				    (const struct sockaddr *)&b->addr[i],
-				    now_ms, rrl, slip);
+			    b->out_buf[nout], WORKER_SEND_MAX, false, src);
+			const char *note = NULL;
+			bool tc = w->actx.tc;
+			if (len > 0 && rrl > 0) {
+				enum rrl_action act =
+				    rrl_check(&b->rrl, src, now_ms, rrl, slip);
 				if (act != RRL_PASS)
 					stats_inc(&w->stats.rrl_limited);
-				if (act == RRL_DROP)
-					continue;
-				if (act == RRL_SLIP) {
+				if (act == RRL_DROP) {
+					len = 0;
+					note = "dropped by rrl";
+				} else if (act == RRL_SLIP) {
 					len = rrl_slip_response(
 					    b->out_buf[nout], len);
-					if (len == 0)
-						continue;
+					tc = true;
+					note = "slipped by rrl (TC=1)";
 				}
 			}
+			if (trace)
+				answer_log_query(&w->actx, src, false, note);
+			if (len == 0)
+				continue;
+			b->out_rcode[nout] = w->actx.rcode;
+			b->out_tc[nout] = tc;
 			struct msghdr *o = &b->out[nout].msg_hdr;
 			b->out_iov[nout].iov_len = len;
 			o->msg_name = &b->addr[i];

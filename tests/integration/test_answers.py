@@ -3,14 +3,17 @@ server loaded with data/example.test.zone, other.test.zone and
 child.other.test.zone."""
 
 import random
+import re
+import socket
 import struct
+import time
 from struct import error as struct_error
 
 import dns.flags
 import dns.name
 import dns.rdatatype
 
-from harness import (Server, alive, check, describe, expect_flag, expect_negative,
+from harness import (SCALE, Server, alive, wait_for, check, describe, expect_flag, expect_negative,
                      expect_rcode, fail, make_query, parse, query, rcode_name,
                      question_bytes, rrset_values, section_types,
                      shared_port, tcp_exchange, udp_exchange, wire_sizes)
@@ -590,3 +593,68 @@ def test_additional_for_ns_and_mx():
         problems.append("example.test MX: no A for mail.example.test in additional")
     check(not problems, "%s (NSD/Knot behaviour; SPEC silent);%s%s"
           % ("; ".join(problems), describe(resp), describe(resp2)))
+
+
+LOG_ZONES = {"example.test": "example.test.zone", "lb.test": "lb.test.zone"}
+LOG_EXTRA = ("\n[cluster eu-west]\nmember = 127.0.0.171\ncheck = none\n"
+             "\n[record www.lb.test]\npolicy = failover\nclusters = eu-west\n")
+
+
+def _log_queries(port):
+    """A UDP query, a TCP query and a UDP query for a load-balanced name,
+    each from its own socket; returns the three source ports."""
+    ports = []
+    for name, qtype, tcp in (("www.example.test", "A", False),
+                             ("nope.example.test", "AAAA", True),
+                             ("www.lb.test", "A", False)):
+        wire = make_query(name, qtype)
+        if tcp:
+            s = socket.create_connection(("127.0.0.1", port), 2.0 * SCALE)
+            try:
+                ports.append(s.getsockname()[1])
+                s.sendall(struct.pack("!H", len(wire)) + wire)
+                check(len(s.recv(4096)) > 2, "no TCP answer to %s" % name)
+            finally:
+                s.close()
+        else:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                s.settimeout(2.0 * SCALE)
+                s.bind(("127.0.0.1", 0))
+                ports.append(s.getsockname()[1])
+                s.sendto(wire, ("127.0.0.1", port))
+                check(len(s.recv(4096)) > 12, "no UDP answer to %s" % name)
+            finally:
+                s.close()
+    return ports
+
+
+def test_debug_log_one_line_per_query():
+    # SPEC 10: at log_level = debug, one line per query with the client
+    # address and port, protocol, QNAME, QTYPE, rcode and, for a
+    # load-balanced name, the cluster chosen.
+    with Server(zones=LOG_ZONES, server_opts={"log_level": "debug"},
+                extra=LOG_EXTRA, name="dnsd (debug)") as srv:
+        udp, tcp, lb = _log_queries(srv.port)
+        want = [r" debug query: 127\.0\.0\.1#%d udp www\.example\.test\. A -> NOERROR$" % udp,
+                r" debug query: 127\.0\.0\.1#%d tcp nope\.example\.test\. AAAA -> NXDOMAIN$" % tcp,
+                r" debug query: 127\.0\.0\.1#%d udp www\.lb\.test\. A -> NOERROR, cluster eu-west$"
+                % lb]
+
+        def found():
+            lines = srv.stderr().splitlines()
+            return all(any(re.search(w, l) for l in lines) for w in want)
+        check(wait_for(found, 3.0 * SCALE),
+              "debug query log lines missing; want %s; log:\n%s" % (want, srv.tail(20)))
+        lines = [l for l in srv.stderr().splitlines() if " debug query: " in l]
+        for p in (udp, tcp, lb):
+            mine = [l for l in lines if "#%d " % p in l]
+            check(len(mine) == 1, "port %d: %d query lines, expected 1:\n%s"
+                  % (p, len(mine), "\n".join(lines)))
+    # At info nothing is logged per query.
+    with Server(zones=LOG_ZONES, extra=LOG_EXTRA, name="dnsd (info)") as srv:
+        n = len(srv.stderr())
+        _log_queries(srv.port)
+        time.sleep(0.3)
+        extra = srv.stderr()[n:]
+        check(not extra.strip(), "queries logged at log_level = info:\n%s" % extra[:1000])

@@ -154,6 +154,52 @@ def test_metrics_format_and_names():
           "readiness checks not counted in the histogram")
 
 
+def test_metrics_build_info_and_process():
+    # Issue 9: dnsd_build_info and the process_* family every exporter has.
+    c = _shared_ctl()
+    s = c.metrics()
+    code, _, out = run_dnsd(["-V"])
+    version = out.strip().split()[-1] if code == 0 and out.strip() else None
+    names = {k[0] for k in s}
+    check("dnsd_build_info" in names, "/metrics lacks dnsd_build_info")
+    if version:
+        check(prom_value(s, "dnsd_build_info", version=version) == 1,
+              "dnsd_build_info{version=%r} is not 1" % version)
+    pid = c.srv.proc.pid
+    with open("/proc/%d/status" % pid) as f:
+        rss_kb = int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+    rss = prom_value(s, "process_resident_memory_bytes")
+    check(0.5 * rss_kb * 1024 <= rss <= 2.0 * rss_kb * 1024 + (8 << 20),
+          "process_resident_memory_bytes %d, /proc says %d kB" % (rss, rss_kb))
+    fds = prom_value(s, "process_open_fds")
+    real = len(__import__("os").listdir("/proc/%d/fd" % pid))
+    check(abs(fds - real) <= 4, "process_open_fds %d, /proc lists %d" % (fds, real))
+    check(prom_value(s, "process_max_fds") >= fds, "process_max_fds below open fds")
+    start = prom_value(s, "process_start_time_seconds")
+    check(abs(start - time.time()) < 120, "process_start_time_seconds %s is not now" % start)
+    cpu = prom_value(s, "process_cpu_seconds_total")
+    check(0 <= cpu < 120, "process_cpu_seconds_total %s" % cpu)
+
+
+def test_metrics_pass_promtool():
+    # The whole exposition, checked by Prometheus's own linter (Debian's
+    # prometheus package; tools/deps.sh installs it).
+    import shutil
+    import subprocess
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        fail("promtool not installed (tools/deps.sh installs prometheus)")
+    c = _shared_ctl()
+    query(c.srv.port, "www.ctl.test")
+    code, _, body = c.get("/metrics")
+    check(code == 200, "/metrics: HTTP %d" % code)
+    r = subprocess.run([promtool, "check", "metrics"], input=body,
+                       capture_output=True, timeout=30 * SCALE)
+    check(r.returncode == 0, "promtool check metrics failed (exit %d):\n%s%s"
+          % (r.returncode, r.stdout.decode(errors="replace"),
+             r.stderr.decode(errors="replace")))
+
+
 def test_metrics_counters_rise_with_queries():
     c = _shared_ctl()
     port = c.srv.port

@@ -16,6 +16,7 @@
 
 #include <event2/buffer.h>
 
+#include "base/version.h"
 #include "control/metrics.h"
 #include "snapshot/snapshot.h"
 #include "dns/stats.h"
@@ -422,6 +423,60 @@ static void test_render_empty(void **unused)
 	evbuffer_free(buf);
 }
 
+/* dnsd_build_info always; the process_* family when /proc was read, with
+ * the values handed in, and nothing of it when it was not. */
+static void test_render_process(void **unused)
+{
+	(void)unused;
+	stats_registry_free();
+	struct procstat ps = {.valid = true,
+	                      .cpu_seconds = 1.25,
+	                      .rss_bytes = 4096000,
+	                      .open_fds = 17,
+	                      .max_fds = 1024,
+	                      .start_time = 1764662400.5};
+	struct metrics_input in = {.process = &ps};
+	struct evbuffer *buf = evbuffer_new();
+	assert_int_equal(metrics_render(&in, buf), 0);
+	char *text = buf_text(buf);
+	size_t n;
+	struct sample *s = check_exposition(text, &n);
+	assert_true(sample_value(s, n, "dnsd_build_info",
+	                         "version=\"" DNSD_VERSION "\"") == 1);
+	assert_true(sample_value(s, n, "process_cpu_seconds_total", "") ==
+	            1.25);
+	assert_true(sample_value(s, n, "process_resident_memory_bytes", "") ==
+	            4096000);
+	assert_true(sample_value(s, n, "process_open_fds", "") == 17);
+	assert_true(sample_value(s, n, "process_max_fds", "") == 1024);
+	assert_true(sample_value(s, n, "process_start_time_seconds", "") ==
+	            1764662400.5);
+	free(s);
+	free(text);
+	evbuffer_free(buf);
+
+	/* /proc unreadable: the family is left out, build_info stays. */
+	ps.valid = false;
+	buf = evbuffer_new();
+	assert_int_equal(metrics_render(&in, buf), 0);
+	text = buf_text(buf);
+	s = check_exposition(text, &n);
+	assert_true(has_sample(s, n, "dnsd_build_info"));
+	assert_false(has_sample(s, n, "process_open_fds"));
+	free(s);
+	free(text);
+	evbuffer_free(buf);
+
+	/* The real reader: this test process has stdin..stderr open. */
+	struct procstat me;
+	assert_int_equal(procstat_read(&me), 0);
+	assert_true(me.valid);
+	assert_true(me.open_fds >= 3);
+	assert_true(me.max_fds >= me.open_fds);
+	assert_true(me.rss_bytes > 0);
+	assert_true(me.start_time > 1.0e9);
+}
+
 /* ---------------------------------------------------------------------
  * /status from a real snapshot */
 
@@ -553,6 +608,7 @@ int main(void)
 	    cmocka_unit_test(test_json_time),
 	    cmocka_unit_test(test_render),
 	    cmocka_unit_test(test_render_empty),
+	    cmocka_unit_test(test_render_process),
 	    cmocka_unit_test(test_status_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
