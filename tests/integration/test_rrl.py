@@ -1,11 +1,13 @@
-"""Response rate limiting (SPEC 2 `rrl`, `rrl_slip`) and TCP limits."""
+"""Response rate limiting (SPEC 2 `rrl`, `rrl_slip`) and its counters, the
+reflection guard (no answer to the ports of services that answer anything),
+and TCP limits."""
 
 import socket
 import struct
 import time
 
-from harness import (SCALE, Server, alive, check, make_query, parse,
-                     tcp_connect, tcp_exchange)
+from harness import (SCALE, Server, alive, check, free_tcp_port, make_query,
+                     parse, prom_value, scrape, tcp_connect, tcp_exchange)
 
 ZONE = {"example.test": "example.test.zone"}
 
@@ -15,6 +17,9 @@ def _flood(port, src, n, name="www.example.test"):
     worker), then collect answers for a while. Returns (answered, slipped)
     where slipped counts TC=1 answers without records."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # Room for every answer: the test compares what arrived with the
+    # server's counters, so the client must not drop any.
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     s.bind((src, 0))
     try:
         for i in range(n):
@@ -77,6 +82,145 @@ def test_rrl_off_by_default():
         answered, slipped = _flood(srv.port, "127.0.0.4", 200)
         check(answered == 200 and slipped == 0,
               "rrl off: %d answered, %d slipped of 200" % (answered, slipped))
+
+
+def _ctl_server(opts):
+    cport = free_tcp_port(["127.0.0.1"])
+    opts = dict(opts, control="127.0.0.1:%d" % cport)
+    return Server(zones=ZONE, server_opts=opts), cport
+
+
+def _counters(cport):
+    m = scrape(cport)
+    return (prom_value(m, "dnsd_responses_total", rcode="NOERROR"),
+            prom_value(m, "dnsd_responses_truncated_total"),
+            prom_value(m, "dnsd_rrl_limited_total"))
+
+
+def test_rrl_counters_match_what_the_client_received():
+    # Issue 10: responses dropped by RRL are not sent, so they are not
+    # counted as responses; slipped ones leave with TC=1 and count as
+    # truncated. The counters must match what arrived.
+    srv, cport = _ctl_server({"rrl": "20", "rrl_slip": "2"})
+    with srv:
+        r0, t0, l0 = _counters(cport)
+        answered, slipped = _flood(srv.port, "127.0.0.5", 300)
+        r1, t1, l1 = _counters(cport)
+        check(slipped > 0 and answered < 300,
+              "rrl=20: %d answered, %d slipped of 300: RRL did not act" % (answered, slipped))
+        check(r1 - r0 == answered + slipped,
+              "dnsd_responses_total{NOERROR} rose by %d; the client received %d "
+              "(%d full, %d slipped)" % (r1 - r0, answered + slipped, answered, slipped))
+        check(t1 - t0 == slipped,
+              "dnsd_responses_truncated_total rose by %d; the client received %d TC=1 answers"
+              % (t1 - t0, slipped))
+        check(l1 - l0 == 300 - answered,
+              "dnsd_rrl_limited_total rose by %d; %d of 300 were limited" % (l1 - l0, 300 - answered))
+
+
+# Services that answer any datagram, and port 0 (issue 10; never 53).
+REFLECTORS = (7, 9, 13, 17, 19, 37, 123, 1900, 11211)
+
+
+def _udp_on(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        return None
+    return s
+
+
+def _chargen_exchange(s, dnsd_port):
+    """Play chargen on s: send one query to dnsd from it, then answer every
+    datagram that comes back with 64 characters, as chargen (RFC 864)
+    does, for 1.5 s or 200 datagrams. Returns how many arrived."""
+    s.sendto(make_query("www.example.test", "A", qid=0x1919), ("127.0.0.1", dnsd_port))
+    got = 0
+    deadline = time.monotonic() + 1.5 * SCALE
+    for _ in range(200):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        s.settimeout(left)
+        try:
+            _, peer = s.recvfrom(4096)
+        except socket.timeout:
+            break
+        got += 1
+        s.sendto(bytes(range(32, 96)), peer)
+    return got
+
+
+def _udp_from_port_0(dnsd_port):
+    """A query whose UDP source port is 0, through a raw socket (root):
+    False when raw sockets are not allowed here."""
+    try:
+        r = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+    except OSError:
+        return False
+    try:
+        q = make_query("www.example.test", "A", qid=0x0000)
+        # source port 0, checksum 0 (none, RFC 768)
+        r.sendto(struct.pack("!HHHH", 0, dnsd_port, 8 + len(q), 0) + q, ("127.0.0.1", 0))
+    finally:
+        r.close()
+    return True
+
+
+def test_no_answer_to_reflecting_service_ports():
+    srv, cport = _ctl_server({})
+    with srv:
+        chargen = _udp_on(19)
+        if chargen is None:
+            print("     (cannot bind UDP 127.0.0.1:19 (not root, or in use): "
+                  "reflection test skipped)")
+            return
+        try:
+            got = _chargen_exchange(chargen, srv.port)
+        finally:
+            chargen.close()
+        check(got == 0, "a query from chargen's port 19 was answered: %d datagrams "
+              "came back to the chargen socket (a reflection loop)" % got)
+        sent, skipped = 1, []
+        for port in REFLECTORS:
+            if port == 19:
+                continue
+            s = _udp_on(port)
+            if s is None:
+                skipped.append(port)
+                continue
+            try:
+                s.settimeout(0.3 * SCALE)
+                s.sendto(make_query("www.example.test", "A"), ("127.0.0.1", srv.port))
+                sent += 1
+                try:
+                    s.recvfrom(4096)
+                    check(False, "a query from source port %d was answered" % port)
+                except socket.timeout:
+                    pass
+            finally:
+                s.close()
+        if _udp_from_port_0(srv.port):
+            sent += 1
+        else:
+            skipped.append(0)
+        if skipped:
+            print("     (ports %s not bindable here: not tested)" % skipped)
+        # Port 53 is a server's own port: its queries are answered.
+        s = _udp_on(53)
+        if s is not None:
+            try:
+                s.settimeout(2.0 * SCALE)
+                s.sendto(make_query("www.example.test", "A"), ("127.0.0.1", srv.port))
+                check(len(s.recvfrom(4096)[0]) > 12, "no answer to source port 53")
+            finally:
+                s.close()
+        m = scrape(cport)
+        n = prom_value(m, "dnsd_queries_reflection_dropped_total")
+        check(n == sent, "dnsd_queries_reflection_dropped_total is %d, %d were sent" % (n, sent))
+        alive(srv.port, "after reflection attempts")
 
 
 def test_tcp_slow_client_closed():
