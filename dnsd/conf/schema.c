@@ -154,7 +154,7 @@ static const struct config_key config_record_keys[] = {
 #define DNAMED(type, vec, map)                                                 \
 	NAMED(type, vec, map), .dname_off = offsetof(type, pub.dname),         \
 	                       .dname_len_off = offsetof(type, pub.dname_len)
-#define KEYS(t)    .keys = t, .nkeys = DNSD_ARRAY_LEN(t)
+#define KEYS(t)    .keys = (t), .nkeys = DNSD_ARRAY_LEN(t)
 #define IDENT_HINT "letters, digits, '-', '_', '.'"
 
 static const struct config_sectdef config_sections[] = {

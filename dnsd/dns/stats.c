@@ -68,15 +68,17 @@ unsigned stats_record_count(void)
 
 void stats_pair_names(unsigned slot, const char **record, const char **cluster)
 {
-	bool in = slot > 0 && slot < stats_pair_count();
+	bool in =
+	    slot > 0 && slot < STATS_PAIRS_MAX && slot < stats_pair_count();
 	*record = in ? reg.record[slot] : "other";
 	*cluster = in ? reg.cluster[slot] : "other";
 }
 
 const char *stats_record_name(unsigned slot)
 {
-	return slot > 0 && slot < stats_record_count() ? reg.rec[slot]
-	                                               : "other";
+	bool in =
+	    slot > 0 && slot < STATS_RECORDS_MAX && slot < stats_record_count();
+	return in ? reg.rec[slot] : "other";
 }
 
 void stats_registry_free(void)
