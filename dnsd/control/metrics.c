@@ -50,6 +50,14 @@ static void metrics_head(struct outbuf *m, const char *name, const char *type,
 	              type);
 }
 
+/* One unlabelled sample with its HELP and TYPE lines. */
+static void metrics_u64(struct outbuf *m, const char *name, const char *type,
+                        const char *help, uint64_t v)
+{
+	metrics_head(m, name, type, help);
+	outbuf_printf(m, "%s %" PRIu64 "\n", name, v);
+}
+
 /* A double as Prometheus reads it: the shortest text that reads back as
  * the same value (0.005, not 0.0050000000000000001), +Inf, NaN. */
 static void metrics_double(struct outbuf *m, double v)
@@ -105,6 +113,15 @@ static void metrics_sum(const struct metrics_input *in, unsigned npairs,
 	}
 }
 
+static void metrics_f64(struct outbuf *m, const char *name, const char *type,
+                        const char *help, double v)
+{
+	metrics_head(m, name, type, help);
+	outbuf_printf(m, "%s ", name);
+	metrics_double(m, v);
+	outbuf_printf(m, "\n");
+}
+
 static void metrics_queries(struct outbuf *m, const struct metrics_totals *t)
 {
 	static const char *const proto[STATS_PROTO_N] = {"udp", "tcp"};
@@ -133,24 +150,19 @@ static void metrics_responses(struct outbuf *m, const struct metrics_totals *t)
 		    m, "dnsd_responses_total{rcode=\"%s\"} %" PRIu64 "\n",
 		    stats_rcode_name(r), v);
 	}
-	metrics_head(m, "dnsd_responses_truncated_total", "counter",
-	             "UDP responses sent with TC=1.");
-	outbuf_printf(m, "dnsd_responses_truncated_total %" PRIu64 "\n",
-	              t->truncated);
-	metrics_head(m, "dnsd_queries_dropped_total", "counter",
-	             "Packets dropped unanswered (too short, or QR=1).");
-	outbuf_printf(m, "dnsd_queries_dropped_total %" PRIu64 "\n",
-	              t->dropped);
-	metrics_head(m, "dnsd_rrl_limited_total", "counter",
-	             "Responses dropped or slipped by response rate limiting.");
-	outbuf_printf(m, "dnsd_rrl_limited_total %" PRIu64 "\n",
-	              t->rrl_limited);
-	metrics_head(m, "dnsd_queries_reflection_dropped_total", "counter",
-	             "UDP queries from the port of a service that answers "
-	             "anything (0, 7, 9, 13, 17, 19, 37, 123, 1900, 11211), "
-	             "dropped unanswered.");
-	outbuf_printf(m, "dnsd_queries_reflection_dropped_total %" PRIu64 "\n",
-	              t->reflection);
+	metrics_u64(m, "dnsd_responses_truncated_total", "counter",
+	            "UDP responses sent with TC=1.", t->truncated);
+	metrics_u64(m, "dnsd_queries_dropped_total", "counter",
+	            "Packets dropped unanswered (too short, or QR=1).",
+	            t->dropped);
+	metrics_u64(m, "dnsd_rrl_limited_total", "counter",
+	            "Responses dropped or slipped by response rate limiting.",
+	            t->rrl_limited);
+	metrics_u64(m, "dnsd_queries_reflection_dropped_total", "counter",
+	            "UDP queries from the port of a service that answers "
+	            "anything (0, 7, 9, 13, 17, 19, 37, 123, 1900, 11211), "
+	            "dropped unanswered.",
+	            t->reflection);
 }
 
 static void metrics_answers(struct outbuf *m, const struct metrics_totals *t,
@@ -235,10 +247,10 @@ static void metrics_probes(struct outbuf *m, const struct metrics_input *in)
 	metrics_double(m, pm->sum_seconds);
 	outbuf_printf(m, "\ndnsd_probe_duration_seconds_count %" PRIu64 "\n",
 	              pm->count);
-	metrics_head(m, "dnsd_probe_late_total", "counter",
-	             "Checks started more than 1 s after their time (an "
-	             "overloaded probe thread).");
-	outbuf_printf(m, "dnsd_probe_late_total %" PRIu64 "\n", pm->late);
+	metrics_u64(m, "dnsd_probe_late_total", "counter",
+	            "Checks started more than 1 s after their time (an "
+	            "overloaded probe thread).",
+	            pm->late);
 }
 
 static void metrics_reloads(struct outbuf *m, const struct metrics_input *in)
@@ -270,27 +282,19 @@ static void metrics_process(struct outbuf *m, const struct metrics_input *in)
 	const struct procstat *p = in->process;
 	if (p == NULL || !p->valid)
 		return;
-	metrics_head(m, "process_cpu_seconds_total", "counter",
-	             "User and system CPU time spent, in seconds.");
-	outbuf_printf(m, "process_cpu_seconds_total ");
-	metrics_double(m, p->cpu_seconds);
-	outbuf_printf(m, "\n");
-	metrics_head(m, "process_resident_memory_bytes", "gauge",
-	             "Resident memory size in bytes.");
-	outbuf_printf(m, "process_resident_memory_bytes %" PRIu64 "\n",
-	              p->rss_bytes);
-	metrics_head(m, "process_open_fds", "gauge",
-	             "Number of open file descriptors.");
-	outbuf_printf(m, "process_open_fds %" PRIu64 "\n", p->open_fds);
-	metrics_head(m, "process_max_fds", "gauge",
-	             "Maximum number of open file descriptors.");
-	outbuf_printf(m, "process_max_fds %" PRIu64 "\n", p->max_fds);
-	metrics_head(m, "process_start_time_seconds", "gauge",
-	             "Start time of the process since the unix epoch, in "
-	             "seconds.");
-	outbuf_printf(m, "process_start_time_seconds ");
-	metrics_double(m, p->start_time);
-	outbuf_printf(m, "\n");
+	metrics_f64(m, "process_cpu_seconds_total", "counter",
+	            "User and system CPU time spent, in seconds.",
+	            p->cpu_seconds);
+	metrics_u64(m, "process_resident_memory_bytes", "gauge",
+	            "Resident memory size in bytes.", p->rss_bytes);
+	metrics_u64(m, "process_open_fds", "gauge",
+	            "Number of open file descriptors.", p->open_fds);
+	metrics_u64(m, "process_max_fds", "gauge",
+	            "Maximum number of open file descriptors.", p->max_fds);
+	metrics_f64(m, "process_start_time_seconds", "gauge",
+	            "Start time of the process since the unix epoch, in "
+	            "seconds.",
+	            p->start_time);
 }
 
 int metrics_render(const struct metrics_input *in, struct evbuffer *out)
