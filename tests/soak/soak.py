@@ -49,6 +49,10 @@ import dns.name
 import dns.rdataclass
 import dns.rdatatype
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "integration"))
+import harness  # noqa: E402  (the integration tests' port helpers)
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 # Health-check timing of the soak configuration, and the SPEC 4 bound on
@@ -82,43 +86,6 @@ def log(msg):
 
 # --------------------------------------------------------------------------
 # set-up: ports, files, processes
-
-
-def have_ipv6():
-    try:
-        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-        try:
-            s.bind(("::1", 0))
-        finally:
-            s.close()
-        return True
-    except OSError:
-        return False
-
-
-def bindable(pairs, port):
-    socks = []
-    try:
-        for fam, addr, typ in pairs:
-            s = socket.socket(fam, typ)
-            socks.append(s)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind((addr, port))
-        return True
-    except OSError:
-        return False
-    finally:
-        for s in socks:
-            s.close()
-
-
-def free_port(pairs, avoid=()):
-    rng = random.Random()
-    for _ in range(200):
-        port = rng.randint(20000, 60999)
-        if port not in avoid and bindable(pairs, port):
-            return port
-    raise RuntimeError("no free port found in 200 tries")
 
 
 def atomic_write(path, text):
@@ -920,14 +887,10 @@ def main():
             log("soak: %s not found or not executable (make first)" % path)
             return 2
 
-    v6 = have_ipv6()
-    udp_tcp = [(socket.AF_INET, "127.0.0.1", socket.SOCK_DGRAM),
-               (socket.AF_INET, "127.0.0.1", socket.SOCK_STREAM)]
-    port = free_port(udp_tcp)
-    bpairs = [(socket.AF_INET, a, socket.SOCK_STREAM) for a in MEMBERS_V4]
-    if v6:
-        bpairs.append((socket.AF_INET6, "::1", socket.SOCK_STREAM))
-    bport = free_port(bpairs, avoid=(port,))
+    # Ports as every integration test takes them (harness.py).
+    v6 = harness.HAVE_IPV6
+    port = harness.free_port()
+    bport = harness.free_tcp_port(MEMBERS_V4 + (["::1"] if v6 else []))
     work = tempfile.mkdtemp(prefix="dnsd-soak-")
     setup = Setup(work, port, bport, v6)
     world = World()
