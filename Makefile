@@ -178,8 +178,10 @@ bench-scale: all
 	BUILD=$(BUILD) tools/bench-scale.sh
 
 # Load + chaos against build/dnsd for SOAK_TIME seconds (tests/soak/soak.py;
-# SOAK_RATE, default 3000 queries/s, is read from the environment). A 30 s
-# run is part of make test.
+# SOAK_RATE, default 3000 queries/s, is read from the environment), then 100
+# reloads alternating 10,000 and 2 probed members (tests/soak/reload_memory.py:
+# memory given back). Shorter runs of both are part of make test.
 SOAK_TIME ?= 300
 soak: all
 	/usr/bin/python3 tests/soak/soak.py --time $(SOAK_TIME) --dnsd $(BUILD)/dnsd
+	/usr/bin/python3 tests/soak/reload_memory.py --reloads 100 --dnsd $(BUILD)/dnsd

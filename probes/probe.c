@@ -6,6 +6,9 @@
 #include "probes/probe.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -543,6 +546,13 @@ static void prober_finish_adopt(struct prober *p)
 	free(old);
 	p->next_set = NULL;
 	p->next_items = NULL;
+#ifdef __GLIBC__
+	/* The dropped items and their checks were this thread's: glibc keeps
+	 * their pages in this thread's arena, which the reload thread's trim
+	 * can run before. 100 reloads alternating 10,000 and 2 probed
+	 * members held 145 MB of free heap without it. */
+	malloc_trim(0);
+#endif
 	prober_adopt_done(p, 0);
 	/* Dropped targets may have freed slots. */
 	prober_pump(p);
