@@ -150,9 +150,6 @@ def main():
             if n == 2:
                 baseline = rss
             end = rss
-        if os.environ.get("RELOAD_MEMORY_HOLD"):
-            print("holding: pid %d" % proc.pid, flush=True)
-            time.sleep(float(os.environ["RELOAD_MEMORY_HOLD"]))
         grew = (end - baseline) / 1024.0
         ok = a.mem_slack < 0 or grew < a.mem_slack
         print("reload-memory: %d reloads alternating %d and 2 members in %.1f s: "
