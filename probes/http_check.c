@@ -18,8 +18,9 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
-/* CURLOPT_CAINFO_BLOB (the CA bundle from memory) came in 7.77.0. */
-#if LIBCURL_VERSION_NUM < 0x074d00
+/* CURLOPT_CAINFO_BLOB (the CA bundle from memory) came in 7.77.0. (The
+ * defined() keeps analysers that do not read curl.h quiet.) */
+#if defined(LIBCURL_VERSION_NUM) && LIBCURL_VERSION_NUM < 0x074d00
 #error "libcurl 7.77.0 or later is needed (CURLOPT_CAINFO_BLOB)"
 #endif
 #include <event2/event_struct.h>

@@ -3,6 +3,7 @@
 #include "conf/parser.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -120,13 +121,17 @@ int config_parse_location(const char *s, double *lat, double *lon, char *why,
 	memcpy(b, sb, lb);
 	b[lb] = '\0';
 	char *end;
+	/* ERANGE: a value a double cannot hold ("1e-400" would silently
+	 * be 0, "1e999" infinity). */
+	errno = 0;
 	double x = strtod(a, &end);
-	if (*end != '\0' || !isfinite(x)) {
+	if (*end != '\0' || !isfinite(x) || errno == ERANGE) {
 		snprintf(why, whylen, "latitude \"%s\" is not a number", a);
 		return -1;
 	}
+	errno = 0;
 	double y = strtod(b, &end);
-	if (*end != '\0' || !isfinite(y)) {
+	if (*end != '\0' || !isfinite(y) || errno == ERANGE) {
 		snprintf(why, whylen, "longitude \"%s\" is not a number", b);
 		return -1;
 	}

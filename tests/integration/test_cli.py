@@ -170,7 +170,8 @@ def test_check_refuses_values_it_cannot_use_with_lines():
     in dnsd -t: a check host pasted into the URL (x@127.0.0.1 checked
     127.0.0.1, 127.0.0.1/ port 80), a ca_file that cannot be read now, a
     check path with a fragment or non-ASCII bytes, member addresses no
-    client can use, and a member option given twice."""
+    client can use, a member option given twice, and a number a double
+    cannot hold (1e-400 was taken as 0)."""
     d = _tmpdir()
     try:
         shutil.copyfile(os.path.join(DATA, "example.test.zone"), os.path.join(d, "example.test.zone"))
@@ -202,6 +203,7 @@ def test_check_refuses_values_it_cannot_use_with_lines():
             "member = ff02::1\n"                  # 24
             "member = 192.0.2.1 weight=1 weight=2\n"  # 25
             "member = 192.0.2.2\n"                # 26
+            "location = 1e-400, 0\n"              # 27 would be 0
             % free_port())
         ini = os.path.join(d, "dnsd.ini")
         with open(ini, "w", encoding="utf-8") as f:
@@ -217,7 +219,8 @@ def test_check_refuses_values_it_cannot_use_with_lines():
                 18: "is not a regular file",
                 20: "0.0.0.0 is an unspecified address", 21: ":: is the unspecified address",
                 22: "broadcast", 23: "224.0.0.1 is a multicast address",
-                24: "ff02::1 is a multicast address", 25: "weight= is given twice"}
+                24: "ff02::1 is a multicast address", 25: "weight= is given twice",
+                27: "latitude \"1e-400\" is not a number"}
         missing = []
         for n, w in sorted(want.items()):
             pat = re.compile(r"^%s:%d: .*%s" % (ini_re, n, re.escape(w)))

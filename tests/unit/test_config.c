@@ -988,6 +988,14 @@ static void test_errors_clusters(void **state)
 	           "must be LAT, LON");
 	expect_one(f, "[cluster c]\nmember = 192.0.2.1\nlocation = a, 2\n", 3,
 	           "latitude \"a\" is not a number");
+	/* Issue 10: numbers a double cannot hold are not rounded to 0. */
+	expect_one(f, "[cluster c]\nmember = 192.0.2.1\nlocation = 1e-400, 2\n",
+	           3, "latitude \"1e-400\" is not a number");
+	expect_one(f,
+	           "[cluster c]\nmember = 192.0.2.1\nlocation = 1, -1e-999\n",
+	           3, "longitude \"-1e-999\" is not a number");
+	expect_one(f, "[cluster c]\nmember = 192.0.2.1\nlocation = 1e999, 2\n",
+	           3, "latitude \"1e999\" is not a number");
 	expect_one(f, "[cluster c]\nmember = 192.0.2.1\nmin_healthy = 0\n", 3,
 	           "invalid min_healthy \"0\"");
 	/* A reference names the line holding it. */
