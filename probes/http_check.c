@@ -17,17 +17,17 @@
 
 #include <curl/curl.h>
 #include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "base/version.h"
+#include "conf/config.h"
+#include "lb/health.h"
 
 /* CURLOPT_CAINFO_BLOB (the CA bundle from memory) came in 7.77.0. (The
  * defined() keeps analysers that do not read curl.h quiet.) */
 #if defined(LIBCURL_VERSION_NUM) && LIBCURL_VERSION_NUM < 0x074d00
 #error "libcurl 7.77.0 or later is needed (CURLOPT_CAINFO_BLOB)"
 #endif
-#include <event2/event_struct.h>
-
-#include "base/version.h"
-#include "conf/config.h"
-#include "lb/health.h"
 
 /* Why 64 KiB: a health page is small; the cap keeps a misbehaving backend
  * (an endless body, a 1 GB Content-Length) from making the prober hold

@@ -5,11 +5,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static bool config_same_sockaddr(const struct config_sockaddr *a,
                                  const struct config_sockaddr *b)
@@ -175,32 +177,42 @@ int config_set_ca_file(struct config_parser *p, void *obj, const char *value,
 	}
 	/* Read now, as the user that loads the file: checks run after the
 	 * privilege drop, when a root-only file could no longer be read
-	 * (and dnsd -t would have passed it). */
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
+	 * (and dnsd -t would have passed it). O_NONBLOCK: a FIFO named
+	 * here must not hang the load; it is refused below. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
 		snprintf(why, whylen, "cannot read %s: %s", path,
 		         strerror_r(errno, eb, sizeof(eb)));
 		return -1;
 	}
 	struct stat st;
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		fclose(f);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
 		snprintf(why, whylen, "%s is not a regular file", path);
 		return -1;
 	}
 	if (st.st_size > CONFIG_CA_MAX) {
-		fclose(f);
+		close(fd);
 		snprintf(why, whylen, "%s is larger than %d KiB", path,
 		         CONFIG_CA_MAX / 1024);
 		return -1;
 	}
-	/* One byte more than its size: a file that grew while being read
-	 * shows as a short or long read, never as a cut bundle. */
-	size_t size = (size_t)st.st_size;
+	/* One byte more than its size: a file that changed while being
+	 * read shows as a short or long read, never as a cut bundle. */
+	size_t size = (size_t)st.st_size, n = 0;
 	char *pem = config_alloc(p, size + 2);
-	size_t n = pem != NULL ? fread(pem, 1, size + 1, f) : 0;
-	int err = ferror(f) ? errno : 0;
-	fclose(f);
+	int err = 0;
+	while (pem != NULL && n < size + 1) {
+		ssize_t r = read(fd, pem + n, size + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			err = errno;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
 	if (pem == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return -1;

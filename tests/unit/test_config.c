@@ -841,6 +841,13 @@ static void test_ca_file(void **state)
 	           "holds no PEM certificate");
 	unlink_file(f, "ca.pem");
 	expect_one(f, "[check c]\nca_file = /\n", 2, "/ is not a regular file");
+	/* A FIFO would block a plain open until a writer came. */
+	char fifo[160];
+	snprintf(fifo, sizeof(fifo), "%s/ca.fifo", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	expect_one(f, "[check c]\nca_file = ca.fifo\n", 2,
+	           "ca.fifo is not a regular file");
+	unlink(fifo);
 	/* Unreadable to the loading user: run as root, mode 000 still
 	 * reads, so this case is checked only for other users. */
 	if (geteuid() != 0) {
