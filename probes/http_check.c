@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,12 @@
 #include "base/version.h"
 #include "conf/config.h"
 #include "lb/health.h"
+
+/* CURLOPT_CAINFO_BLOB (the CA bundle from memory) came in 7.77.0. (The
+ * defined() keeps analysers that do not read curl.h quiet.) */
+#if defined(LIBCURL_VERSION_NUM) && LIBCURL_VERSION_NUM < 0x074d00
+#error "libcurl 7.77.0 or later is needed (CURLOPT_CAINFO_BLOB)"
+#endif
 
 /* Why 64 KiB: a health page is small; the cap keeps a misbehaving backend
  * (an endless body, a 1 GB Content-Length) from making the prober hold
@@ -80,6 +87,10 @@ struct http_check {
 	bool capped; /* stopped at HTTP_CHECK_BODY_MAX without want */
 	enum check_result result;
 	int sock_errno; /* why curl's socket() failed, or 0 */
+	/* The member: the only address a check may connect to. */
+	int family;
+	uint8_t addr[16];
+	bool misdirected; /* curl asked for another address: refused */
 	char detail[96];
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -270,6 +281,7 @@ static void http_check_put(struct http_check *c)
 	c->found = false;
 	c->decided = false;
 	c->capped = false;
+	c->misdirected = false;
 	if (e->nidle >= HTTP_CHECK_IDLE_MAX) {
 		http_check_destroy(c);
 		return;
@@ -382,14 +394,37 @@ static size_t http_check_on_data(char *ptr, size_t size, size_t nmemb,
 	return n;
 }
 
+/* True when curl is about to connect to the member itself. */
+static bool http_check_is_member(const struct http_check *c,
+                                 const struct curl_sockaddr *sa)
+{
+	if (sa->family != c->family)
+		return false;
+	if (sa->family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)&sa->addr;
+		return sa->addrlen >= sizeof(*in) &&
+		       memcmp(&in->sin_addr, c->addr, 4) == 0;
+	}
+	const struct sockaddr_in6 *in6 = (const void *)&sa->addr;
+	return sa->addrlen >= sizeof(*in6) &&
+	       memcmp(&in6->sin6_addr, c->addr, 16) == 0;
+}
+
 /* CURLOPT_OPENSOCKETFUNCTION: curl's own socket(), but keeping errno, so
  * that a check that got no descriptor is told from a member that failed
- * (curl reports both as "could not connect"). */
+ * (curl reports both as "could not connect"). It is also the last word
+ * on where a check goes: the URL and CONNECT_TO name the member, and a
+ * connection to any other address (which only a host the URL parser read
+ * differently could cause) is refused here. */
 static curl_socket_t http_check_open_socket(void *clientp, curlsocktype purpose,
                                             struct curl_sockaddr *addr)
 {
 	struct http_check *c = clientp;
 	(void)purpose;
+	if (!http_check_is_member(c, addr)) {
+		c->misdirected = true;
+		return CURL_SOCKET_BAD;
+	}
 	curl_socket_t fd =
 	    socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
 	if (fd == CURL_SOCKET_BAD)
@@ -424,6 +459,12 @@ static void http_check_judge(struct http_check *c, CURLcode rc)
 			snprintf(c->detail, sizeof(c->detail), "HTTP %ld",
 			         status);
 		}
+		return;
+	}
+	if (c->misdirected) {
+		snprintf(c->detail, sizeof(c->detail),
+		         "refused to connect to an address other than the "
+		         "member");
 		return;
 	}
 	if (check_errno_is_no_fd(c->sock_errno)) {
@@ -492,6 +533,39 @@ static void http_check_bracket(char *out, size_t size, const char *host)
 		snprintf(out, size, "%s", host);
 }
 
+/* The authority of the check's URL into name, and for https with a host
+ * the CONNECT_TO entry and the Host header. The URL names the member's
+ * address, except for https with a host: there it names the host, so
+ * that TLS sends it as SNI and checks the certificate against it, and
+ * CONNECT_TO takes the connection to the member all the same (with no
+ * name lookup). The host is only ever the Host header otherwise, never
+ * the URL: "x@127.0.0.1" there would be a user name and another
+ * address. Returns 0, or -1 when the host is not one config_parse_host
+ * takes (a profile not from the loader). */
+static int http_check_target(struct http_check *c,
+                             const struct config_check *cc, const char *addr,
+                             char *name, size_t nsize)
+{
+	struct config_host h;
+	char why[160], line[600];
+	snprintf(name, nsize, "%s", addr);
+	if (cc->host == NULL)
+		return 0;
+	if (config_parse_host(cc->host, &h, why, sizeof(why)) < 0)
+		return -1;
+	if (cc->type == CHECK_HTTPS) {
+		http_check_bracket(name, nsize, h.name);
+		snprintf(line, sizeof(line), "%s:%u:%s:%u", name, cc->port,
+		         addr, cc->port);
+		c->connect_to = curl_slist_append(NULL, line);
+		if (c->connect_to == NULL)
+			return -1;
+	}
+	snprintf(line, sizeof(line), "Host: %s", cc->host);
+	c->headers = curl_slist_append(NULL, line);
+	return c->headers != NULL ? 0 : -1;
+}
+
 static int http_check_start(void *engine, const struct probe_target *t,
                             check_done_fn *done, void *arg, struct check **out)
 {
@@ -518,25 +592,13 @@ static int http_check_start(void *engine, const struct probe_target *t,
 		goto fail;
 
 	const char *scheme = cc->type == CHECK_HTTPS ? "https" : "http";
-	char addr[64], name[300], url[2048], line[600];
+	char addr[64], name[300], url[2048];
 	http_check_bracket(addr, sizeof(addr), t->addr_text);
 	const char *path = cc->path != NULL ? cc->path : "/";
-	if (cc->host != NULL) {
-		/* The URL names the host, so that TLS sends it as SNI and
-		 * checks the certificate against it; CONNECT_TO sends the
-		 * connection to the member's address all the same, with no
-		 * name lookup. */
-		http_check_bracket(name, sizeof(name), cc->host);
-		snprintf(line, sizeof(line), "%s:%u:%s:%u", name, cc->port,
-		         addr, cc->port);
-		c->connect_to = curl_slist_append(NULL, line);
-		snprintf(line, sizeof(line), "Host: %s", cc->host);
-		c->headers = curl_slist_append(NULL, line);
-		if (c->connect_to == NULL || c->headers == NULL)
-			goto fail;
-	} else {
-		snprintf(name, sizeof(name), "%s", addr);
-	}
+	c->family = t->family;
+	memcpy(c->addr, t->addr, sizeof(c->addr));
+	if (http_check_target(c, cc, addr, name, sizeof(name)) < 0)
+		goto fail;
 	if (snprintf(url, sizeof(url), "%s://%s:%u%s", scheme, name, cc->port,
 	             path) >= (int)sizeof(url))
 		goto fail;
@@ -594,8 +656,18 @@ static int http_check_start(void *engine, const struct probe_target *t,
 		long v = cc->verify_tls ? 1L : 0L;
 		bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, v);
 		bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, v ? 2L : 0L);
-		if (cc->ca_file != NULL)
-			bad |= curl_easy_setopt(h, CURLOPT_CAINFO, cc->ca_file);
+		/* The bundle as read when the configuration was loaded:
+		 * the file may be out of reach of the dropped privileges.
+		 * Copied, as everything of the profile (the target may go
+		 * while the check runs). */
+		if (cc->ca_pem != NULL) {
+			struct curl_blob blob = {
+			    .data = (void *)(uintptr_t)cc->ca_pem,
+			    .len = cc->ca_pem_len,
+			    .flags = CURL_BLOB_COPY,
+			};
+			bad |= curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+		}
 	}
 	if (bad != 0 || curl_multi_add_handle(e->multi, h) != CURLM_OK)
 		goto fail;

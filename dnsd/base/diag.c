@@ -3,6 +3,7 @@
 #include "base/log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,48 +13,86 @@ void diag_init(struct diag *d)
 	d->msgs = NULL;
 	d->count = 0;
 	d->cap = 0;
+	d->warns = NULL;
+	d->nwarns = 0;
+	d->warncap = 0;
+}
+
+/* "PATH:LINE: " (or "PATH: ") + kind + the message, into msg. */
+static void diag_format(char *msg, size_t size, const char *path, unsigned line,
+                        const char *kind, const char *fmt, va_list ap)
+{
+	int n;
+	if (line > 0)
+		n = snprintf(msg, size, "%s:%u: %s", path, line, kind);
+	else
+		n = snprintf(msg, size, "%s: %s", path, kind);
+	if (n < 0 || (size_t)n >= size)
+		n = 0;
+	vsnprintf(msg + n, size - (size_t)n, fmt, ap);
+}
+
+/* Append a copy of msg to the list; false when the array could not grow
+ * (diag_add still counts the message, so *n may pass what is stored: the
+ * slots in between are NULL, printed as "(error)"). */
+static bool diag_push(char ***list, size_t *n, size_t *cap, const char *msg)
+{
+	if (*n >= *cap) {
+		size_t c = *cap ? *cap * 2 : 8;
+		while (c <= *n)
+			c *= 2;
+		char **m = realloc(*list, c * sizeof(*m));
+		if (m == NULL)
+			return false;
+		memset(m + *cap, 0, (c - *cap) * sizeof(*m));
+		*list = m;
+		*cap = c;
+	}
+	(*list)[(*n)++] = strdup(msg);
+	return true;
 }
 
 void diag_add(struct diag *d, const char *path, unsigned line, const char *fmt,
               ...)
 {
 	char msg[1024];
-	int n;
-	if (line > 0)
-		n = snprintf(msg, sizeof(msg), "%s:%u: ", path, line);
-	else
-		n = snprintf(msg, sizeof(msg), "%s: ", path);
-	if (n < 0 || (size_t)n >= sizeof(msg))
-		n = 0;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	diag_format(msg, sizeof(msg), path, line, "", fmt, ap);
 	va_end(ap);
-
-	if (d->count == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
-		char **m = realloc(d->msgs, cap * sizeof(*m));
-		if (m == NULL) {
-			d->count++;
-			return;
-		}
-		d->msgs = m;
-		d->cap = cap;
-	}
 	/* A NULL entry (strdup failure) still counts as an error. */
-	d->msgs[d->count++] = strdup(msg);
+	if (!diag_push(&d->msgs, &d->count, &d->cap, msg))
+		d->count++;
+}
+
+void diag_warn(struct diag *d, const char *path, unsigned line, const char *fmt,
+               ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	diag_format(msg, sizeof(msg), path, line, "warning: ", fmt, ap);
+	va_end(ap);
+	/* A warning that cannot be kept is dropped: it fails nothing. */
+	(void)diag_push(&d->warns, &d->nwarns, &d->warncap, msg);
 }
 
 void diag_print(const struct diag *d)
 {
 	for (size_t i = 0; i < d->count && i < d->cap; i++)
 		fprintf(stderr, "%s\n", d->msgs[i] ? d->msgs[i] : "(error)");
+	for (size_t i = 0; i < d->nwarns; i++)
+		if (d->warns[i] != NULL)
+			fprintf(stderr, "%s\n", d->warns[i]);
 }
 
 void diag_log(const struct diag *d, const char *part)
 {
 	for (size_t i = 0; i < d->count && i < d->cap; i++)
 		log_error(part, "%s", d->msgs[i] ? d->msgs[i] : "(error)");
+	for (size_t i = 0; i < d->nwarns; i++)
+		if (d->warns[i] != NULL)
+			log_warn(part, "%s", d->warns[i]);
 }
 
 void diag_free(struct diag *d)
@@ -61,5 +100,8 @@ void diag_free(struct diag *d)
 	for (size_t i = 0; i < d->count && i < d->cap; i++)
 		free(d->msgs[i]);
 	free(d->msgs);
+	for (size_t i = 0; i < d->nwarns; i++)
+		free(d->warns[i]);
+	free(d->warns);
 	diag_init(d);
 }

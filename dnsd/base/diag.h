@@ -10,6 +10,11 @@ struct diag {
 	char **msgs;
 	size_t count;
 	size_t cap;
+	/* Warnings: said (dnsd -t prints them, a load logs them) but not
+	 * errors, so they never fail a load and count leaves them out. */
+	char **warns;
+	size_t nwarns;
+	size_t warncap;
 };
 
 void diag_init(struct diag *d);
@@ -18,9 +23,13 @@ void diag_init(struct diag *d);
  * it, so count never lies about whether there were errors. */
 void diag_add(struct diag *d, const char *path, unsigned line, const char *fmt,
               ...) DNSD_PRINTF(4, 5);
-/* Write every message to stderr, one per line. */
+/* Record one warning, written "PATH:LINE: warning: message". */
+void diag_warn(struct diag *d, const char *path, unsigned line, const char *fmt,
+               ...) DNSD_PRINTF(4, 5);
+/* Write every error, then every warning, to stderr, one per line. */
 void diag_print(const struct diag *d);
-/* Send every message to the log at error level under part. */
+/* Send every error to the log at error level under part, and every
+ * warning at warn level. */
 void diag_log(const struct diag *d, const char *part);
 void diag_free(struct diag *d);
 

@@ -71,8 +71,10 @@ struct config_check {
 	unsigned line;    /* 0 for the built-in profile */
 	enum check_type type;
 	uint16_t port;
-	const char *path;    /* starts with "/" */
-	const char *host;    /* Host header / SNI, or NULL = the member */
+	const char *path; /* starts with "/" */
+	/* Host header as written (config_parse_host accepted it; for https
+	 * also the TLS server name), or NULL = the member's address. */
+	const char *host;
 	uint64_t expect[10]; /* bitmap of accepted status codes 0..639 */
 	const char *body;    /* substring, or NULL */
 	unsigned interval_ms;
@@ -80,7 +82,13 @@ struct config_check {
 	unsigned rise;
 	unsigned fall;
 	bool verify_tls;
-	const char *ca_file; /* addition: CA bundle for https, or NULL */
+	/* Addition: a CA bundle for https, or NULL. Read when the file is
+	 * loaded (checks run after privileges are dropped, and a reload
+	 * reads it again): ca_pem holds its ca_pem_len bytes, NUL ended. */
+	const char *ca_file;
+	const char *ca_pem;
+	size_t ca_pem_len;
+	uint64_t ca_pem_hash; /* FNV-1a of ca_pem, for probe identity */
 };
 
 /* True when status is accepted by the profile's expect list. */
@@ -176,6 +184,18 @@ int config_parse_bool(const char *s, bool *out);
  * required). Returns 0 or -1. */
 int config_parse_sockaddr(const char *s, uint16_t default_port,
                           struct config_sockaddr *out);
+/* The host key of [check], split: a host name (LDH labels, the last one
+ * starting with a letter so that no URL parser reads it as an IPv4
+ * number), an IPv4 address or an IPv6 address in brackets, then an
+ * optional ":PORT". name is the name or the address without brackets. */
+struct config_host {
+	char name[256];
+	int family;    /* 0 for a name, else AF_INET or AF_INET6 */
+	uint16_t port; /* 0 when none was given */
+};
+/* Returns 0, or -1 with a reason in why ("must ..."). */
+int config_parse_host(const char *s, struct config_host *out, char *why,
+                      size_t whylen);
 /* "10.0.0.0/8", "2001:db8::/32", or a bare address (full length). */
 int config_parse_prefix(const char *s, struct config_prefix *out);
 /* True when addr (family, bytes) lies inside p. */

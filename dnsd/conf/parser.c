@@ -16,6 +16,16 @@ void config_err(struct config_parser *p, unsigned line, const char *fmt, ...)
 	diag_add(p->diag, p->path, line, "%s", msg);
 }
 
+void config_warn(struct config_parser *p, unsigned line, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_warn(p->diag, p->path, line, "%s", msg);
+}
+
 void *config_alloc(struct config_parser *p, size_t size)
 {
 	void *m = arena_alloc(p->arena, size);

@@ -251,6 +251,7 @@ CONFIG_SETTER(config_set_explain);
 CONFIG_SETTER(config_set_check_path);
 CONFIG_SETTER(config_set_check_host);
 CONFIG_SETTER(config_set_expect);
+CONFIG_SETTER(config_set_ca_file);
 CONFIG_SETTER(config_set_location);
 CONFIG_SETTER(config_set_member);
 CONFIG_SETTER(config_set_cluster_check);
@@ -277,6 +278,9 @@ void config_finish_networks(struct config_parser *p);
 /* --- parser state: errors, memory, containers (parser.c) --- */
 
 void config_err(struct config_parser *p, unsigned line, const char *fmt, ...)
+    DNSD_PRINTF(3, 4);
+/* A warning at line: said, but the load still succeeds. */
+void config_warn(struct config_parser *p, unsigned line, const char *fmt, ...)
     DNSD_PRINTF(3, 4);
 /* Arena memory; NULL (and p->oom set) when out of memory. */
 void *config_alloc(struct config_parser *p, size_t size);

@@ -107,7 +107,7 @@ static const struct config_key config_check_keys[] = {
 	K_UINT("rise", CHK(rise), "2", 1, 100),
 	K_UINT("fall", CHK(fall), "3", 1, 100),
 	K_BOOL("verify_tls", CHK(verify_tls), "yes"),
-	K_PATH("ca_file", CHK(ca_file), 0),
+	K_FUNC("ca_file", config_set_ca_file, NULL, 0),
 };
 
 static const struct config_key config_cluster_keys[] = {

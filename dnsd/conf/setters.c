@@ -4,10 +4,14 @@
 #include "conf/parser.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static bool config_same_sockaddr(const struct config_sockaddr *a,
                                  const struct config_sockaddr *b)
@@ -121,6 +125,21 @@ int config_set_check_path(struct config_parser *p, void *obj, const char *value,
 			         "must not hold blanks or control characters");
 			return -1;
 		}
+		/* Bytes past ASCII have no one spelling in a request line,
+		 * and a '#' starts a fragment, which is never sent: the
+		 * backend would see another path than the one written. */
+		if ((unsigned char)*s > 0x7f) {
+			snprintf(why, whylen,
+			         "must be ASCII (percent-encode other bytes, "
+			         "like %%C3%%A9)");
+			return -1;
+		}
+		if (*s == '#') {
+			snprintf(why, whylen,
+			         "must not hold '#' (a URL fragment is never "
+			         "sent; write %%23 for the character)");
+			return -1;
+		}
 	}
 	c->pub.path = config_strdup(p, value);
 	return 0;
@@ -130,14 +149,95 @@ int config_set_check_host(struct config_parser *p, void *obj, const char *value,
                           char *why, size_t whylen)
 {
 	struct config_pcheck *c = obj;
-	for (const char *s = value; *s != '\0'; s++) {
-		if ((unsigned char)*s <= ' ' || *s == 0x7f) {
-			snprintf(why, whylen,
-			         "must not hold blanks or control characters");
-			return -1;
-		}
-	}
+	struct config_host h;
+	/* Only ever a Host header (and, for https, the TLS name while the
+	 * connection is pinned to the member): a value like "x@127.0.0.1"
+	 * or "127.0.0.1/" pasted into a URL would send the check elsewhere,
+	 * so anything but a name or an address with a port is refused. */
+	if (config_parse_host(value, &h, why, whylen) < 0)
+		return -1;
 	c->pub.host = config_strdup(p, value);
+	return 0;
+}
+
+/* Why 1 MiB: the whole Mozilla bundle Debian ships is about 220 KB; a
+ * file far larger is no CA bundle, and each https check hands curl a
+ * copy. */
+#define CONFIG_CA_MAX (1024 * 1024)
+
+int config_set_ca_file(struct config_parser *p, void *obj, const char *value,
+                       char *why, size_t whylen)
+{
+	struct config_pcheck *c = obj;
+	const char *path = config_resolve(p, value);
+	char eb[128];
+	if (path == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	/* Read now, as the user that loads the file: checks run after the
+	 * privilege drop, when a root-only file could no longer be read
+	 * (and dnsd -t would have passed it). O_NONBLOCK: a FIFO named
+	 * here must not hang the load; it is refused below. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, whylen, "cannot read %s: %s", path,
+		         strerror_r(errno, eb, sizeof(eb)));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(why, whylen, "%s is not a regular file", path);
+		return -1;
+	}
+	if (st.st_size > CONFIG_CA_MAX) {
+		close(fd);
+		snprintf(why, whylen, "%s is larger than %d KiB", path,
+		         CONFIG_CA_MAX / 1024);
+		return -1;
+	}
+	/* One byte more than its size: a file that changed while being
+	 * read shows as a short or long read, never as a cut bundle. */
+	size_t size = (size_t)st.st_size, n = 0;
+	char *pem = config_alloc(p, size + 2);
+	int err = 0;
+	while (pem != NULL && n < size + 1) {
+		ssize_t r = read(fd, pem + n, size + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			err = errno;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (pem == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	if (err != 0 || n != size) {
+		snprintf(why, whylen, "cannot read %s: %s", path,
+		         err != 0 ? strerror_r(err, eb, sizeof(eb))
+		                  : "it changed while being read");
+		return -1;
+	}
+	pem[n] = '\0';
+	/* A bundle without one certificate would fail every check with a
+	 * TLS error: say so now, at its line. */
+	if (memchr(pem, '\0', n) != NULL ||
+	    strstr(pem, "-----BEGIN CERTIFICATE-----") == NULL) {
+		snprintf(why, whylen, "%s holds no PEM certificate", path);
+		return -1;
+	}
+	uint64_t h = 14695981039346656037ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)pem[i]) * 1099511628211ull;
+	c->pub.ca_file = path;
+	c->pub.ca_pem = pem;
+	c->pub.ca_pem_len = n;
+	c->pub.ca_pem_hash = h;
 	return 0;
 }
 
@@ -191,6 +291,47 @@ int config_set_location(struct config_parser *p, void *obj, const char *value,
  * traffic split, and keeps sums of weights far from overflow. */
 #define CONFIG_WEIGHT_MAX 1000
 
+/* Why an address can be no member, or NULL: no client could reach a
+ * server there, and a probe of it would go somewhere else (0.0.0.0 and
+ * :: are this host, a broadcast or multicast address many hosts). An
+ * IPv4-mapped IPv6 address is judged by the IPv4 address it holds. */
+static const char *config_member_refused(int family, const uint8_t *a)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
+	                                   0, 0, 0, 0, 0xff, 0xff};
+	static const uint8_t zero[16];
+	if (family == AF_INET6 && memcmp(a, mapped, 12) == 0) {
+		family = AF_INET;
+		a += 12;
+	}
+	if (family == AF_INET) {
+		/* RFC 1122 section 3.2.1.3: 0.0.0.0/8 is "this network",
+		 * never a destination. */
+		if (a[0] == 0)
+			return "an unspecified address (0.0.0.0/8)";
+		if (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255)
+			return "the broadcast address";
+		if ((a[0] & 0xf0) == 224)
+			return "a multicast address (224.0.0.0/4)";
+		return NULL;
+	}
+	if (memcmp(a, zero, 16) == 0)
+		return "the unspecified address";
+	if (a[0] == 0xff)
+		return "a multicast address (ff00::/8)";
+	return NULL;
+}
+
+/* True for link-local (169.254.0.0/16, fe80::/10): reachable only on
+ * one link, so clients elsewhere cannot use the answer. Said, not
+ * refused: a lab may mean it. */
+static bool config_member_link_local(int family, const uint8_t *a)
+{
+	if (family == AF_INET)
+		return a[0] == 169 && a[1] == 254;
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
 int config_set_member(struct config_parser *p, void *obj, const char *value,
                       char *why, size_t whylen)
 {
@@ -198,6 +339,8 @@ int config_set_member(struct config_parser *p, void *obj, const char *value,
 	struct config_member m;
 	char tok[128];
 	const char *s = value;
+
+	bool has_weight = false;
 
 	memset(&m, 0, sizeof(m));
 	m.weight = 1;
@@ -236,8 +379,22 @@ int config_set_member(struct config_parser *p, void *obj, const char *value,
 				return -1;
 			}
 			inet_ntop(m.family, m.addr, m.text, sizeof(m.text));
+			const char *bad =
+			    config_member_refused(m.family, m.addr);
+			if (bad != NULL) {
+				snprintf(why, whylen,
+				         "%s is %s, which no client can use as "
+				         "a server",
+				         m.text, bad);
+				return -1;
+			}
 		} else if (strncmp(tok, "weight=", 7) == 0) {
 			unsigned long long w;
+			if (has_weight) {
+				snprintf(why, whylen, "weight= is given twice");
+				return -1;
+			}
+			has_weight = true;
 			if (config_parse_ull(tok + 7, &w) < 0 ||
 			    w > CONFIG_WEIGHT_MAX) {
 				snprintf(why, whylen,
@@ -266,6 +423,11 @@ int config_set_member(struct config_parser *p, void *obj, const char *value,
 			return -1;
 		}
 	}
+	if (config_member_link_local(m.family, m.addr))
+		config_warn(p, p->line,
+		            "member %s in %s is a link-local address: only "
+		            "clients on the same link can reach it",
+		            m.text, c->h.label);
 	struct config_member *e = config_vec_push(p, &c->members, sizeof(*e));
 	if (e != NULL)
 		*e = m;

@@ -3,6 +3,7 @@
 #include "conf/parser.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -120,13 +121,17 @@ int config_parse_location(const char *s, double *lat, double *lon, char *why,
 	memcpy(b, sb, lb);
 	b[lb] = '\0';
 	char *end;
+	/* ERANGE: a value a double cannot hold ("1e-400" would silently
+	 * be 0, "1e999" infinity). */
+	errno = 0;
 	double x = strtod(a, &end);
-	if (*end != '\0' || !isfinite(x)) {
+	if (*end != '\0' || !isfinite(x) || errno == ERANGE) {
 		snprintf(why, whylen, "latitude \"%s\" is not a number", a);
 		return -1;
 	}
+	errno = 0;
 	double y = strtod(b, &end);
-	if (*end != '\0' || !isfinite(y)) {
+	if (*end != '\0' || !isfinite(y) || errno == ERANGE) {
 		snprintf(why, whylen, "longitude \"%s\" is not a number", b);
 		return -1;
 	}
@@ -310,4 +315,113 @@ bool config_check_expects(const struct config_check *c, unsigned status)
 	if (status >= 64 * DNSD_ARRAY_LEN(c->expect))
 		return false;
 	return (c->expect[status / 64] >> (status % 64)) & 1u;
+}
+
+/* One LDH label (RFC 1123 section 2.1): 1..63 letters, digits and '-',
+ * not starting or ending with '-'. */
+static bool config_ldh_label(const char *s, size_t n)
+{
+	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* A host name of LDH labels, at most 253 characters, no final dot. The
+ * last label must start with a letter: "1.2.3" or "0x7f000001" are host
+ * names by the letter of the label rule, but curl (like browsers, per the
+ * WHATWG URL rules) reads them as IPv4 numbers, and a name the URL parser
+ * turns into another address would no longer match CONNECT_TO. */
+static bool config_host_name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 253)
+		return false;
+	size_t start = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] != '.')
+			continue;
+		if (!config_ldh_label(s + start, i - start))
+			return false;
+		if (i == n) {
+			char c = s[start];
+			return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+		}
+		start = i + 1;
+	}
+	return false;
+}
+
+int config_parse_host(const char *s, struct config_host *out, char *why,
+                      size_t whylen)
+{
+	static const char form[] =
+	    "must be a host name (letters, digits and '-' in "
+	    "dot-separated labels, the last starting with a letter), an "
+	    "IPv4 address or an IPv6 address in brackets, with an optional "
+	    ":PORT";
+	const char *name = s, *port = NULL;
+	size_t nlen;
+	uint8_t bytes[16];
+
+	memset(out, 0, sizeof(*out));
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+		if (rb == NULL) {
+			snprintf(why, whylen, "has no closing ']'");
+			return -1;
+		}
+		name = s + 1;
+		nlen = (size_t)(rb - name);
+		if (rb[1] == ':')
+			port = rb + 2;
+		else if (rb[1] != '\0') {
+			snprintf(why, whylen, "%s", form);
+			return -1;
+		}
+		out->family = AF_INET6;
+	} else {
+		const char *colon = strchr(s, ':');
+		if (colon != NULL && strchr(colon + 1, ':') != NULL) {
+			snprintf(why, whylen,
+			         "an IPv6 address must be in brackets: "
+			         "[2001:db8::1] or [2001:db8::1]:8080");
+			return -1;
+		}
+		nlen = colon != NULL ? (size_t)(colon - s) : strlen(s);
+		if (colon != NULL)
+			port = colon + 1;
+	}
+	if (nlen >= sizeof(out->name)) {
+		snprintf(why, whylen, "%s", form);
+		return -1;
+	}
+	memcpy(out->name, name, nlen);
+	out->name[nlen] = '\0';
+	if (out->family == AF_INET6) {
+		if (inet_pton(AF_INET6, out->name, bytes) != 1) {
+			snprintf(why, whylen, "\"%s\" is not an IPv6 address",
+			         out->name);
+			return -1;
+		}
+	} else if (inet_pton(AF_INET, out->name, bytes) == 1) {
+		out->family = AF_INET;
+	} else if (!config_host_name_ok(out->name, nlen)) {
+		snprintf(why, whylen, "%s", form);
+		return -1;
+	}
+	if (port != NULL) {
+		unsigned long long pn;
+		if (config_parse_ull(port, &pn) < 0 || pn == 0 || pn > 65535) {
+			snprintf(why, whylen,
+			         "the port must be an integer from 1 to 65535");
+			return -1;
+		}
+		out->port = (uint16_t)pn;
+	}
+	return 0;
 }

@@ -70,11 +70,11 @@ static int check_config(const char *path)
 	struct snapshot *s = NULL;
 	diag_init(&diag);
 	int rc = snapshot_build(path, &s, &diag);
+	/* Errors, or the warnings of a good file (stdout still says ok). */
+	diag_print(&diag);
 	if (rc == 0) {
 		printf("%s: ok\n", path);
 		snapshot_free(s);
-	} else {
-		diag_print(&diag);
 	}
 	diag_free(&diag);
 	return rc == 0 ? 0 : EXIT_CONFIG;
@@ -248,6 +248,7 @@ static int serve(const char *path)
 		diag_free(&diag);
 		return EXIT_CONFIG;
 	}
+	diag_log(&diag, "config"); /* its warnings */
 	diag_free(&diag);
 	const struct config_server *cfg = &snap->cfg->server;
 	log_set_level(cfg->log_level);

@@ -90,6 +90,7 @@ static void reload_once(struct reloader *r)
 		atomic_fetch_add(&r->srv->reloads_failed, 1);
 		return;
 	}
+	diag_log(&diag, "config"); /* its warnings */
 	diag_free(&diag);
 	if (reload_stopping(r)) {
 		log_info("config", "reload dropped: stopping");

@@ -16,11 +16,14 @@
 static int check_fingerprint(const struct config_check *c, char *buf,
                              size_t len)
 {
-	int n = snprintf(buf, len, "%d|%u|%s|%s|%s|%u|%u|%u|%u|%d|%s|",
+	/* The CA bundle by its content too: a reload that finds the same
+	 * path holding other certificates checks the member afresh. */
+	int n = snprintf(buf, len, "%d|%u|%s|%s|%s|%u|%u|%u|%u|%d|%s|%llx|",
 	                 (int)c->type, c->port, c->path ? c->path : "",
 	                 c->host ? c->host : "", c->body ? c->body : "",
 	                 c->interval_ms, c->timeout_ms, c->rise, c->fall,
-	                 (int)c->verify_tls, c->ca_file ? c->ca_file : "");
+	                 (int)c->verify_tls, c->ca_file ? c->ca_file : "",
+	                 (unsigned long long)c->ca_pem_hash);
 	for (size_t i = 0;
 	     i < DNSD_ARRAY_LEN(c->expect) && n > 0 && (size_t)n < len; i++)
 		n += snprintf(buf + n, len - (size_t)n, "%llx.",

@@ -107,6 +107,18 @@ static void check_config(const struct config *c)
 		CHECK(k->timeout_ms > 0 && k->timeout_ms < k->interval_ms);
 		CHECK(k->rise >= 1 && k->fall >= 1);
 		CHECK(k->path != NULL && k->path[0] == '/');
+		/* Issue 10: nothing a URL parser could read as more than a
+		 * host (a user name, a path), and a CA already in memory. */
+		for (const char *q = k->path; *q != '\0'; q++)
+			CHECK(*q > ' ' && *q < 0x7f && *q != '#');
+		struct config_host h;
+		char why[256];
+		if (k->host != NULL)
+			CHECK(config_parse_host(k->host, &h, why,
+			                        sizeof(why)) == 0);
+		CHECK((k->ca_file == NULL) == (k->ca_pem == NULL));
+		if (k->ca_pem != NULL)
+			CHECK(strlen(k->ca_pem) == k->ca_pem_len);
 	}
 	for (size_t i = 0; i < c->nclusters; i++) {
 		const struct config_cluster *cl = &c->clusters[i];
@@ -116,6 +128,14 @@ static void check_config(const struct config *c)
 			CHECK(m->family == AF_INET || m->family == AF_INET6);
 			CHECK(m->weight <= 1000);
 			CHECK(memchr(m->text, '\0', sizeof(m->text)) != NULL);
+			/* Issue 10: never this host, broadcast or multicast. */
+			const uint8_t *a = m->addr;
+			if (m->family == AF_INET)
+				CHECK(a[0] != 0 && (a[0] & 0xf0) != 224 &&
+				      !(a[0] == 255 && a[1] == 255 &&
+				        a[2] == 255 && a[3] == 255));
+			else
+				CHECK(a[0] != 0xff);
 		}
 		if (cl->has_location)
 			CHECK(cl->lat >= -90 && cl->lat <= 90 &&

@@ -839,10 +839,13 @@ class Backend:
     def running(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def control(self, addr=None, status=None, body=None, delay_ms=None):
-        """Change /health of the listener on addr (all when None)."""
+    def control(self, addr=None, status=None, body=None, delay_ms=None, host=None):
+        """Change /health of the listener on addr (all when None); host:
+        the Host header it then requires ("" = any)."""
         from urllib.parse import urlencode
         q = {}
+        if host is not None:
+            q["host"] = host
         if status is not None:
             q["status"] = str(status)
         if body is not None:

@@ -165,6 +165,99 @@ def test_check_reports_many_ini_errors():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_check_refuses_values_it_cannot_use_with_lines():
+    """Issue 10: values dnsd took and then used wrongly are PATH:LINE errors
+    in dnsd -t: a check host pasted into the URL (x@127.0.0.1 checked
+    127.0.0.1, 127.0.0.1/ port 80), a ca_file that cannot be read now, a
+    check path with a fragment or non-ASCII bytes, member addresses no
+    client can use, a member option given twice, and a number a double
+    cannot hold (1e-400 was taken as 0)."""
+    d = _tmpdir()
+    try:
+        shutil.copyfile(os.path.join(DATA, "example.test.zone"), os.path.join(d, "example.test.zone"))
+        _write(d, "text.pem", "no certificate here\n")
+        text = (
+            "[server]\n"                          # 1
+            "listen = 127.0.0.1:%d\n"             # 2
+            "[zone example.test]\n"               # 3
+            "file = example.test.zone\n"          # 4
+            "[check a]\n"                         # 5
+            "host = x@127.0.0.1\n"                # 6
+            "[check b]\n"                         # 7
+            "host = 127.0.0.1/\n"                 # 8
+            "[check c]\n"                         # 9
+            "type = https\n"                      # 10
+            "ca_file = missing.pem\n"             # 11
+            "[check d]\n"                         # 12
+            "path = /health#x\n"                  # 13
+            "ca_file = text.pem\n"                # 14
+            "[check e]\n"                         # 15
+            "host = 2001:db8::1\n"                # 16
+            "path = /gr\xfc\xdf\n"                # 17
+            "ca_file = .\n"                       # 18
+            "[cluster c]\n"                       # 19
+            "member = 0.0.0.0\n"                  # 20
+            "member = ::\n"                       # 21
+            "member = 255.255.255.255\n"          # 22
+            "member = 224.0.0.1\n"                # 23
+            "member = ff02::1\n"                  # 24
+            "member = 192.0.2.1 weight=1 weight=2\n"  # 25
+            "member = 192.0.2.2\n"                # 26
+            "location = 1e-400, 0\n"              # 27 would be 0
+            % free_port())
+        ini = os.path.join(d, "dnsd.ini")
+        with open(ini, "w", encoding="utf-8") as f:
+            f.write(text)
+        rc, out, err = run_dnsd(["-t", "-c", ini])
+        check(rc == 1, "dnsd -t with unusable values: exit %d, expected 1; stderr:\n%s" % (rc, err))
+        check("ok" not in out, "dnsd -t printed %r on stdout" % out)
+        lines = _error_lines(err, "dnsd -t with unusable values")
+        ini_re = re.escape(ini)
+        want = {6: "invalid host \"x@127.0.0.1\"", 8: "invalid host \"127.0.0.1/\"",
+                11: "cannot read", 13: "must not hold '#'", 14: "holds no PEM certificate",
+                16: "an IPv6 address must be in brackets", 17: "must be ASCII",
+                18: "is not a regular file",
+                20: "0.0.0.0 is an unspecified address", 21: ":: is the unspecified address",
+                22: "broadcast", 23: "224.0.0.1 is a multicast address",
+                24: "ff02::1 is a multicast address", 25: "weight= is given twice",
+                27: "latitude \"1e-400\" is not a number"}
+        missing = []
+        for n, w in sorted(want.items()):
+            pat = re.compile(r"^%s:%d: .*%s" % (ini_re, n, re.escape(w)))
+            if not any(pat.search(l) for l in lines):
+                missing.append("line %d (%s)" % (n, w))
+        check(not missing, "dnsd -t did not report: %s; stderr was:\n%s" % ("; ".join(missing), err))
+        check(len(lines) == len(want), "dnsd -t reported %d lines, expected %d:\n%s"
+              % (len(lines), len(want), err))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_check_warns_about_link_local_members():
+    """Issue 10: a link-local member is said (PATH:LINE: warning: ...), not
+    refused: dnsd -t still passes."""
+    d, ini = _good_dir()
+    try:
+        with open(ini, "a") as f:
+            f.write("[cluster c]\n"               # 13
+                    "member = 169.254.7.7\n"      # 14
+                    "member = fe80::7\n"          # 15
+                    "member = 192.0.2.7\n")       # 16
+        rc, out, err = run_dnsd(["-t", "-c", ini])
+        check(rc == 0, "dnsd -t with link-local members: exit %d, expected 0; stderr:\n%s" % (rc, err))
+        check(out == "%s: ok\n" % ini, "dnsd -t stdout %r" % out)
+        lines = [l for l in err.splitlines() if l.strip()]
+        ini_re = re.escape(ini)
+        for n, a in ((14, "169.254.7.7"), (15, "fe80::7")):
+            pat = re.compile(r"^%s:%d: warning: member %s in \[cluster c\] is a link-local address"
+                             % (ini_re, n, re.escape(a)))
+            check(any(pat.search(l) for l in lines), "no warning for %s at line %d; stderr:\n%s"
+                  % (a, n, err))
+        check(len(lines) == 2, "dnsd -t said more than the two warnings:\n%s" % err)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def test_check_zone_errors():
     d = _tmpdir()
     try:

@@ -356,6 +356,145 @@ def test_backend_text_in_check_detail_is_logged_escaped():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def test_host_is_only_the_host_header_and_checks_go_to_the_member():
+    """Issue 10: host = www.example.com:8080 is sent as the Host header, as
+    written, to the member's own address and the check port (before, the
+    value was pasted into the URL, which made no URL at all); a Host the
+    member refuses (421) takes it out, so the check is not passing by
+    asking someone else."""
+    member = "127.0.0.134"
+    fallback = "127.0.0.139"
+    with Backend([member]) as be:
+        be.control(member, host="www.example.com:8080")
+        extra = (_check_profile("web", be.port, "host = www.example.com:8080\n")
+                 + "\n[cluster c]\nmember = %s\ncheck = web\n" % member
+                 + "\n[cluster fallback]\nmember = %s\ncheck = none\n" % fallback
+                 + "\n[record www.lb.test]\npolicy = failover\nclusters = c, fallback\n")
+        with _server(extra, "dnsd (host header)") as srv:
+            got = _addrs(srv.port, "www.lb.test")
+            check(got == {member}, "with host = www.example.com:8080 the member (which wants "
+                  "exactly that Host) should be up: answered %s; log:\n%s"
+                  % (sorted(got), srv.tail(10)))
+            be.control(member, host="other.example")
+            t0 = time.monotonic()
+            left, got = _poll_until(srv.port, "www.lb.test", lambda s: s == {fallback}, t0,
+                                    _allowed(OUT_BOUND) + 2.0)
+            check(left is not None, "the member answering 421 to our Host stayed in: %s; "
+                  "log:\n%s" % (sorted(got), srv.tail(10)))
+            check("HTTP 421" in srv.stderr(), "no 'HTTP 421' in the log:\n%s" % srv.tail(10))
+
+
+def _ca_case(d, addr):
+    """A TLS backend for backend.test in d, and a second, unrelated
+    self-signed certificate (other.pem) that does not sign it."""
+    proc, port = _tls_backend(d, addr, "/CN=backend.test",
+                              ["-addext", "subjectAltName=DNS:backend.test"])
+    _openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+              "-nodes", "-keyout", "ok.pem", "-out", "other.pem", "-days", "2",
+              "-subj", "/CN=backend.test", "-addext", "subjectAltName=DNS:backend.test"], d)
+    tmo = int(500 * SCALE * 2) if SCALE > 1 else 500
+    extra = _check_profile("tls", port, "verify_tls = yes\nhost = backend.test\n"
+                           "ca_file = ca/ca.pem\n", interval="%dms" % (tmo * 2),
+                           timeout="%dms" % tmo, ctype="https")
+    extra += "\n[cluster c]\nmember = %s\ncheck = tls\n" % addr
+    extra += "\n[cluster fallback]\nmember = 127.0.0.139\ncheck = none\n"
+    extra += "\n[record www.lb.test]\npolicy = failover\nclusters = c, fallback\n"
+    return proc, extra, tmo / 1000.0
+
+
+def _reloads(srv, what):
+    return srv.stderr().count(what)
+
+
+def test_ca_file_is_read_at_load_and_again_at_each_reload():
+    """Issue 10: the CA bundle is read when the configuration is loaded and
+    handed to curl from memory: the file deleted after start, the https
+    check still passes; a reload reads it again (missing: the reload fails
+    with PATH:LINE and the old configuration keeps serving; another CA: the
+    member goes down; the right one again: back up)."""
+    if not shutil.which("openssl"):
+        fail("openssl CLI not found")
+    addr = "127.0.0.135"
+    d = tempfile.mkdtemp(prefix="dnsd-tls-")
+    proc = None
+    try:
+        proc, extra, interval = _ca_case(d, addr)
+        srv = _server(extra, "dnsd (ca_file from memory)")
+        os.makedirs(os.path.join(srv.dir, "ca"))
+        ca = os.path.join(srv.dir, "ca", "ca.pem")
+        shutil.copyfile(os.path.join(d, "c.pem"), ca)
+        with srv:
+            got = _addrs(srv.port, "www.lb.test")
+            check(got == {addr}, "member %s with the right CA: answered %s; log:\n%s"
+                  % (addr, sorted(got), srv.tail(10)))
+            os.unlink(ca)
+            _hold(srv.port, "www.lb.test", lambda s: s == {addr}, 6 * interval,
+                  "member %s with its ca_file deleted after the load (the bundle is in "
+                  "memory)" % addr)
+            n = _reloads(srv, "reload failed")
+            srv.send_signal(signal.SIGHUP)
+            check(wait_for(lambda: _reloads(srv, "reload failed") > n, 10 * SCALE),
+                  "a reload with ca_file missing did not fail; log:\n%s" % srv.tail(10))
+            ini_re = re.escape(srv.ini)
+            check(re.search(r"%s:\d+: invalid ca_file \"ca/ca.pem\" in \[check tls\]: cannot "
+                            r"read .*ca\.pem: No such file or directory" % ini_re, srv.stderr()),
+                  "no PATH:LINE error for the missing ca_file:\n%s" % srv.tail(10))
+            check(_addrs(srv.port, "www.lb.test") == {addr}, "the failed reload changed answers")
+            shutil.copyfile(os.path.join(d, "other.pem"), ca)
+            n = _reloads(srv, "reloaded")
+            srv.send_signal(signal.SIGHUP)
+            check(wait_for(lambda: _reloads(srv, "reloaded") > n, 10 * SCALE),
+                  "reload with another CA not done; log:\n%s" % srv.tail(10))
+            check(wait_for(lambda: _addrs(srv.port, "www.lb.test") == {"127.0.0.139"},
+                           10 * SCALE),
+                  "the reload read the new CA (which does not sign the member's "
+                  "certificate), yet the member stayed up; log:\n%s" % srv.tail(10))
+            shutil.copyfile(os.path.join(d, "c.pem"), ca)
+            srv.send_signal(signal.SIGHUP)
+            check(wait_for(lambda: _addrs(srv.port, "www.lb.test") == {addr}, 10 * SCALE),
+                  "the right CA again: member not back; log:\n%s" % srv.tail(10))
+    finally:
+        _stop(proc)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_root_only_ca_file_works_after_the_privilege_drop():
+    """Issue 10: a CA bundle only root may read (mode 0600), with user =
+    nobody: dnsd reads it at load, as root, so the checks that run after
+    the drop still verify against it (before, each check opened the file
+    as nobody, got EACCES, and the member never came up)."""
+    if os.geteuid() != 0:
+        print("  (not root: dnsd cannot drop privileges here; skipped)")
+        return
+    if not shutil.which("openssl"):
+        fail("openssl CLI not found")
+    import pwd
+    try:
+        pwd.getpwnam("nobody")
+    except KeyError:
+        fail("no user nobody on this machine")
+    addr = "127.0.0.136"
+    d = tempfile.mkdtemp(prefix="dnsd-tls-")
+    proc = None
+    try:
+        proc, extra, interval = _ca_case(d, addr)
+        srv = Server(zones=ZONES, extra=extra, server_opts={"user": "nobody"},
+                     name="dnsd (root-only ca_file)")
+        os.makedirs(os.path.join(srv.dir, "ca"))
+        ca = os.path.join(srv.dir, "ca", "ca.pem")
+        shutil.copyfile(os.path.join(d, "c.pem"), ca)
+        os.chmod(ca, 0o600)
+        with srv:
+            got = _addrs(srv.port, "www.lb.test")
+            check(got == {addr}, "member %s with a root-only ca_file after the drop to "
+                  "nobody: answered %s; log:\n%s" % (addr, sorted(got), srv.tail(10)))
+            _hold(srv.port, "www.lb.test", lambda s: s == {addr}, 6 * interval,
+                  "member %s checked as nobody with the CA read as root" % addr)
+    finally:
+        _stop(proc)
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def test_ipv6_member_probed_over_ipv6():
     if not HAVE_IPV6:
         return

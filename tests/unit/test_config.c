@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf/config.h"
@@ -354,9 +355,31 @@ static void test_cluster_record_defaults(void **state)
 	assert_int_equal(r->line, 7);
 }
 
+/* A PEM file in the fixture's folder; the caller unlinks it. */
+static void write_file(const struct fixture *f, const char *name,
+                       const char *text)
+{
+	char path[160];
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_true(fputs(text, fp) >= 0);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void unlink_file(const struct fixture *f, const char *name)
+{
+	char path[160];
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	unlink(path);
+}
+
+#define PEM "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+
 static void test_full(void **state)
 {
 	struct fixture *f = *state;
+	write_file(f, "ca.pem", PEM);
 	expect_ok(f, "# a full configuration\n"
 	             "[server]\n"
 	             "listen = 127.0.0.1:5353, [::1]:5353 ; loopback only\n"
@@ -487,6 +510,10 @@ static void test_full(void **state)
 	assert_false(web->verify_tls);
 	snprintf(want, sizeof(want), "%s/ca.pem", f->dir);
 	assert_string_equal(web->ca_file, want);
+	/* Read at load: the content is the configuration's own. */
+	unlink_file(f, "ca.pem");
+	assert_int_equal(web->ca_pem_len, strlen(PEM));
+	assert_string_equal(web->ca_pem, PEM);
 	const struct config_check *tcp = &c->checks[2];
 	assert_int_equal(tcp->type, CHECK_TCP);
 	assert_int_equal(tcp->port, 8080);
@@ -621,6 +648,234 @@ static void test_check_rules(void **state)
 	           "duplicate section [check default] (first at line 1)");
 }
 
+/* Issue 10: host is only ever a Host header (and the TLS name), so only a
+ * host name or an address with an optional port is taken; anything a URL
+ * parser would read as more (a user name, a path) is refused. */
+static void test_check_host(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const good[] = {
+	    "www.example.com",    "www.example.com:8080",
+	    "localhost",          "a-b.c0",
+	    "WWW.Example.COM",    "192.0.2.1",
+	    "192.0.2.1:80",       "[2001:db8::1]",
+	    "[2001:db8::1]:8443", "[::ffff:192.0.2.1]",
+	};
+	char text[512];
+	for (size_t i = 0; i < DNSD_ARRAY_LEN(good); i++) {
+		snprintf(text, sizeof(text), "[check c]\nhost = %s\n", good[i]);
+		expect_ok(f, text);
+		assert_string_equal(f->cfg->checks[1].host, good[i]);
+	}
+	struct config_host h;
+	char why[256];
+	assert_int_equal(
+	    config_parse_host("www.example.com:8080", &h, why, sizeof(why)), 0);
+	assert_string_equal(h.name, "www.example.com");
+	assert_int_equal(h.family, 0);
+	assert_int_equal(h.port, 8080);
+	assert_int_equal(
+	    config_parse_host("[2001:db8::1]", &h, why, sizeof(why)), 0);
+	assert_string_equal(h.name, "2001:db8::1");
+	assert_int_equal(h.family, AF_INET6);
+	assert_int_equal(h.port, 0);
+	assert_int_equal(config_parse_host("192.0.2.1:1", &h, why, sizeof(why)),
+	                 0);
+	assert_int_equal(h.family, AF_INET);
+	assert_int_equal(h.port, 1);
+
+	char longlabel[80], longname[300];
+	memset(longlabel, 'a', 64);
+	longlabel[64] = '\0';
+	/* 4 x 63 + 3 dots = 255 > 253 */
+	snprintf(longname, sizeof(longname), "%.63s.%.63s.%.63s.%.63s",
+	         longlabel, longlabel, longlabel, longlabel);
+	const char *const bad[] = {
+	    "x@127.0.0.1", /* a user name, then another host */
+	    "127.0.0.1/",  /* a path: port 80 of 127.0.0.1 */
+	    "www.example.com/x",
+	    "www.example.com?x",
+	    "www.example.com#x",
+	    "user:pw@www.example.com",
+	    "%77ww.example.com",
+	    "exa_mple.com",
+	    "-www.example.com",
+	    "www-.example.com",
+	    "www..example.com",
+	    "www.example.com.",
+	    ".example.com",
+	    "2001:db8::1",
+	    "[2001:db8::1",
+	    "[2001:db8::1]x",
+	    "[192.0.2.1]",
+	    "[]",
+	    "1.2.3",      /* curl reads it as 1.2.0.3 */
+	    "0x7f000001", /* ... and this as 127.0.0.1 */
+	    "192.0.2.1.",
+	    "www.example.com:",
+	    "www.example.com:0",
+	    "www.example.com:65536",
+	    "www.example.com:80:80",
+	    "www.example.com:+80",
+	    ":80",
+	    longlabel,
+	};
+	for (size_t i = 0; i < DNSD_ARRAY_LEN(bad); i++) {
+		snprintf(text, sizeof(text), "[check c]\n\nhost = %s\n",
+		         bad[i]);
+		char needle[320];
+		snprintf(needle, sizeof(needle), "invalid host \"%s\"", bad[i]);
+		expect_one(f, text, 3, needle);
+	}
+	/* Longer than an INI line holds: the parser itself. */
+	assert_int_equal(config_parse_host(longname, &h, why, sizeof(why)), -1);
+	longname[253] = '\0'; /* 253 is the most a name may have */
+	assert_int_equal(config_parse_host(longname, &h, why, sizeof(why)), 0);
+	expect_one(f, "[check c]\nhost = x@127.0.0.1\n", 2,
+	           "must be a host name (letters, digits and '-' in "
+	           "dot-separated labels, the last starting with a letter), "
+	           "an IPv4 address or an IPv6 address in brackets, with an "
+	           "optional :PORT");
+	expect_one(f, "[check c]\nhost = 2001:db8::1\n", 2,
+	           "an IPv6 address must be in brackets");
+	expect_one(f, "[check c]\nhost = a.example:99999\n", 2,
+	           "the port must be an integer from 1 to 65535");
+}
+
+/* True when a warning "PATH:LINE: warning: ..." contains needle. */
+static bool has_warning(const struct fixture *f, unsigned line,
+                        const char *needle)
+{
+	char prefix[160];
+	snprintf(prefix, sizeof(prefix), "%s:%u: warning: ", f->path, line);
+	for (size_t i = 0; i < f->diag.nwarns; i++) {
+		const char *m = f->diag.warns[i];
+		if (m != NULL && strncmp(m, prefix, strlen(prefix)) == 0 &&
+		    strstr(m, needle) != NULL)
+			return true;
+	}
+	return false;
+}
+
+/* Issue 10: addresses no client can use as a server are refused; a
+ * link-local one is said (a warning), not refused; an option twice is an
+ * error. */
+static void test_member_addresses(void **state)
+{
+	struct fixture *f = *state;
+	static const struct {
+		const char *addr, *why;
+	} bad[] = {
+	    {"0.0.0.0", "0.0.0.0 is an unspecified address (0.0.0.0/8)"},
+	    {"0.1.2.3", "0.1.2.3 is an unspecified address"},
+	    {"::", ":: is the unspecified address"},
+	    {"[::]", ":: is the unspecified address"},
+	    {"255.255.255.255", "255.255.255.255 is the broadcast address"},
+	    {"224.0.0.1", "224.0.0.1 is a multicast address (224.0.0.0/4)"},
+	    {"239.255.255.255", "is a multicast address"},
+	    {"ff02::1", "ff02::1 is a multicast address (ff00::/8)"},
+	    {"ff05::1:3", "is a multicast address (ff00::/8)"},
+	    {"::ffff:224.0.0.1", "::ffff:224.0.0.1 is a multicast address"},
+	    {"::ffff:0.0.0.0", "is an unspecified address"},
+	};
+	char text[256];
+	for (size_t i = 0; i < DNSD_ARRAY_LEN(bad); i++) {
+		snprintf(text, sizeof(text),
+		         "[cluster c]\nmember = 192.0.2.1\nmember = %s "
+		         "weight=2\n",
+		         bad[i].addr);
+		expect_one(f, text, 3, bad[i].why);
+		assert_error(f, 3, "which no client can use as a server");
+	}
+	/* Edges that stay good. */
+	expect_ok(f, "[cluster c]\nmember = 1.0.0.0\nmember = 223.255.255.255\n"
+	             "member = 240.0.0.1\nmember = 255.255.255.254\n"
+	             "member = ::1\nmember = fec0::1\nmember = 127.0.0.1\n");
+	assert_int_equal(f->diag.nwarns, 0);
+
+	expect_ok(f, "[cluster c]\nmember = 192.0.2.1\n"
+	             "member = 169.254.10.1\nmember = [fe80::1]\n"
+	             "member = febf::1\nmember = fec0::2\n");
+	assert_int_equal(f->cfg->clusters[0].nmembers, 5);
+	assert_int_equal(f->diag.nwarns, 3);
+	assert_true(has_warning(f, 3,
+	                        "member 169.254.10.1 in [cluster c] is a "
+	                        "link-local address"));
+	assert_true(has_warning(f, 4, "member fe80::1 in [cluster c]"));
+	assert_true(has_warning(f, 5, "member febf::1"));
+
+	expect_one(f, "[cluster c]\nmember = 192.0.2.1 weight=2 weight=3\n", 2,
+	           "weight= is given twice");
+	expect_one(f, "[cluster c]\nmember = 192.0.2.1 weight=2 weight=2\n", 2,
+	           "weight= is given twice");
+}
+
+/* Issue 10: ca_file is read when the configuration is, so an unreadable
+ * one is an error at its line, not a failing check after the privilege
+ * drop. */
+static void test_ca_file(void **state)
+{
+	struct fixture *f = *state;
+	write_file(f, "ca.pem", PEM);
+	expect_ok(f, "[check c]\ntype = https\nca_file = ca.pem\n");
+	assert_string_equal(f->cfg->checks[1].ca_pem, PEM);
+	uint64_t h1 = f->cfg->checks[1].ca_pem_hash;
+	/* Each load reads it again (a reload sees new content). */
+	write_file(f, "ca.pem", PEM PEM);
+	expect_ok(f, "[check c]\ntype = https\nca_file = ca.pem\n");
+	assert_int_equal(f->cfg->checks[1].ca_pem_len, 2 * strlen(PEM));
+	assert_true(f->cfg->checks[1].ca_pem_hash != h1);
+	unlink_file(f, "ca.pem");
+	assert_int_equal(f->cfg->checks[1].ca_pem_len, 2 * strlen(PEM));
+
+	expect_one(f, "[check c]\ntype = https\n\nca_file = ca.pem\n", 4,
+	           "ca.pem: No such file or directory");
+	assert_error(f, 4,
+	             "invalid ca_file \"ca.pem\" in [check c]: cannot "
+	             "read");
+	write_file(f, "ca.pem", "not a certificate\n");
+	expect_one(f, "[check c]\nca_file = ca.pem\n", 2,
+	           "holds no PEM certificate");
+	write_file(f, "ca.pem", "");
+	expect_one(f, "[check c]\nca_file = ca.pem\n", 2,
+	           "holds no PEM certificate");
+	unlink_file(f, "ca.pem");
+	expect_one(f, "[check c]\nca_file = /\n", 2, "/ is not a regular file");
+	/* A FIFO would block a plain open until a writer came. */
+	char fifo[160];
+	snprintf(fifo, sizeof(fifo), "%s/ca.fifo", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	expect_one(f, "[check c]\nca_file = ca.fifo\n", 2,
+	           "ca.fifo is not a regular file");
+	unlink(fifo);
+	/* Unreadable to the loading user: run as root, mode 000 still
+	 * reads, so this case is checked only for other users. */
+	if (geteuid() != 0) {
+		write_file(f, "ca.pem", PEM);
+		char path[160];
+		snprintf(path, sizeof(path), "%s/ca.pem", f->dir);
+		assert_int_equal(chmod(path, 0), 0);
+		expect_one(f, "[check c]\nca_file = ca.pem\n", 2,
+		           "Permission denied");
+		unlink_file(f, "ca.pem");
+	}
+}
+
+/* Issue 10: a path whose bytes the request could not carry as written. */
+static void test_check_path(void **state)
+{
+	struct fixture *f = *state;
+	expect_ok(f, "[check c]\npath = /h%23x?a=%C3%A9&b=1\n");
+	expect_one(f, "[check c]\npath = /health#top\n", 2,
+	           "must not hold '#' (a URL fragment is never sent");
+	expect_one(f, "[check c]\npath = /sant\xc3\xa9\n", 2,
+	           "must be ASCII (percent-encode other bytes");
+	expect_one(f,
+	           "[check c]\npath = /a\x01"
+	           "b\n",
+	           2, "must not hold blanks or control characters");
+}
+
 static void test_relative_paths(void **state)
 {
 	struct fixture *f = *state;
@@ -740,6 +995,14 @@ static void test_errors_clusters(void **state)
 	           "must be LAT, LON");
 	expect_one(f, "[cluster c]\nmember = 192.0.2.1\nlocation = a, 2\n", 3,
 	           "latitude \"a\" is not a number");
+	/* Issue 10: numbers a double cannot hold are not rounded to 0. */
+	expect_one(f, "[cluster c]\nmember = 192.0.2.1\nlocation = 1e-400, 2\n",
+	           3, "latitude \"1e-400\" is not a number");
+	expect_one(f,
+	           "[cluster c]\nmember = 192.0.2.1\nlocation = 1, -1e-999\n",
+	           3, "longitude \"-1e-999\" is not a number");
+	expect_one(f, "[cluster c]\nmember = 192.0.2.1\nlocation = 1e999, 2\n",
+	           3, "latitude \"1e999\" is not a number");
 	expect_one(f, "[cluster c]\nmember = 192.0.2.1\nmin_healthy = 0\n", 3,
 	           "invalid min_healthy \"0\"");
 	/* A reference names the line holding it. */
@@ -955,6 +1218,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_full, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_syntax, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_check_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_check_host, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_member_addresses, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_ca_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_check_path, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_relative_paths, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_errors_sections, setup,

@@ -1108,6 +1108,75 @@ static void test_ipv6(void **unused)
 	backend_stop(&a);
 }
 
+/* Issue 10: host is sent only as the Host header, as written (a port
+ * included), and the check goes to the member's address whatever host
+ * says: "x@127.0.0.17" in a URL would be a user name and a check of
+ * 127.0.0.17 (a decoy that answers 200 to anything), so a profile with
+ * such a host (the loader refuses it; this one is built by hand) fails
+ * instead of passing by asking someone else. */
+static void test_host_header(void **unused)
+{
+	(void)unused;
+	struct backend a, b;
+	const char *la[] = {"127.0.0.16:0"};
+	const char *oa[] = {"-H", "www.example.com:8080", NULL};
+	backend_start(&a, la, 1, oa);
+	char ip[64], decoy[64];
+	uint16_t port;
+	split_addr(a.addr[0], ip, sizeof(ip), &port);
+	snprintf(decoy, sizeof(decoy), "127.0.0.17:%u", port);
+	const char *lb[] = {decoy};
+	backend_start(&b, lb, 1, NULL);
+
+	static struct tset s;
+	tset_init(&s);
+	fast_check(&s.checks[0], CHECK_HTTP, port);
+	s.checks[0].host = "www.example.com:8080";
+	tset_add(&s, ip, "member");
+	fast_check(&s.checks[1], CHECK_HTTP, port);
+	s.checks[1].host = "www.example.com"; /* not what it wants */
+	tset_add(&s, ip, "member");
+	char evil[64];
+	snprintf(evil, sizeof(evil), "x@127.0.0.17");
+	fast_check(&s.checks[2], CHECK_HTTP, port);
+	s.checks[2].host = evil;
+	tset_add(&s, ip, "member");
+	fast_check(&s.checks[3], CHECK_HTTPS, port);
+	s.checks[3].host = evil;
+	s.checks[3].verify_tls = false;
+	tset_add(&s, ip, "member");
+
+	struct prober *p = prober_up();
+	adopt(p, &s);
+	assert_true(probe_set_up(&s.set, 0));
+	assert_detail(p, 0, true, "HTTP 200");
+	assert_false(probe_set_up(&s.set, 1));
+	assert_detail(p, 1, false, "HTTP 421");
+	struct probe_status st;
+	for (uint32_t i = 2; i < 4; i++) {
+		assert_false(probe_set_up(&s.set, i));
+		prober_status(p, i, &st);
+		print_message("host %s (%s): %s\n", evil,
+		              i == 2 ? "http" : "https", st.detail);
+		assert_null(strstr(st.detail, "HTTP 200"));
+	}
+	prober_down(p);
+	backend_stop(&b);
+	backend_stop(&a);
+}
+
+/* The whole of a file, NUL ended; the caller frees it. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	char *buf = calloc(1, 65536);
+	assert_non_null(buf);
+	*len = fread(buf, 1, 65535, f);
+	fclose(f);
+	return buf;
+}
+
 /* https against openssl s_server -WWW with a self-signed certificate. */
 static void test_https(void **unused)
 {
@@ -1162,7 +1231,14 @@ static void test_https(void **unused)
 	tset_add(&s, "127.0.0.15", "tls");
 	check_init(&s.checks[1], CHECK_HTTPS, port, 5000 * scale, 2000 * scale,
 	           2, 2);
+	/* The CA as the loader hands it over, from memory: the file is
+	 * gone before the first check (issue 10: the checks run after the
+	 * privilege drop, when the file may be out of reach). */
+	size_t pem_len;
+	char *pem = slurp(cert, &pem_len);
 	s.checks[1].ca_file = cert;
+	s.checks[1].ca_pem = pem;
+	s.checks[1].ca_pem_len = pem_len;
 	s.checks[1].host = "probe.test";
 	tset_add(&s, "127.0.0.15", "tls");
 	check_init(&s.checks[2], CHECK_HTTPS, port, 5000 * scale, 2000 * scale,
@@ -1172,13 +1248,33 @@ static void test_https(void **unused)
 	tset_add(&s, "127.0.0.15", "tls");
 	check_init(&s.checks[3], CHECK_HTTPS, port, 5000 * scale, 2000 * scale,
 	           2, 2);
-	s.checks[3].ca_file = cert; /* trusted, but the name is the IP */
+	s.checks[3].ca_pem = pem; /* trusted, but the name is the IP */
+	s.checks[3].ca_pem_len = pem_len;
 	tset_add(&s, "127.0.0.15", "tls");
 	check_init(&s.checks[4], CHECK_HTTPS, port, 5000 * scale, 2000 * scale,
 	           2, 2);
 	s.checks[4].verify_tls = false;
 	s.checks[4].body = "ok";
 	tset_add(&s, "127.0.0.15", "tls");
+	/* A host with a port: the certificate is still checked against the
+	 * name (CONNECT_TO pins the connection), the port only goes into
+	 * the Host header. */
+	static char host_port[32];
+	snprintf(host_port, sizeof(host_port), "probe.test:%u", port);
+	check_init(&s.checks[5], CHECK_HTTPS, port, 5000 * scale, 2000 * scale,
+	           2, 2);
+	s.checks[5].ca_pem = pem;
+	s.checks[5].ca_pem_len = pem_len;
+	s.checks[5].host = host_port;
+	tset_add(&s, "127.0.0.15", "tls");
+	/* ... and against the name it gives: another name fails. */
+	check_init(&s.checks[6], CHECK_HTTPS, port, 5000 * scale, 2000 * scale,
+	           2, 2);
+	s.checks[6].ca_pem = pem;
+	s.checks[6].ca_pem_len = pem_len;
+	s.checks[6].host = "other.test";
+	tset_add(&s, "127.0.0.15", "tls");
+	assert_int_equal(unlink(cert), 0);
 
 	struct prober *p = prober_up();
 	int64_t ms = adopt(p, &s);
@@ -1189,8 +1285,11 @@ static void test_https(void **unused)
 	assert_false(probe_set_up(&s.set, 2));
 	assert_false(probe_set_up(&s.set, 3));
 	assert_true(probe_set_up(&s.set, 4));
+	assert_true(probe_set_up(&s.set, 5));
+	assert_false(probe_set_up(&s.set, 6));
 	assert_detail(p, 0, true, "HTTP 200");
 	assert_detail(p, 1, true, "HTTP 200");
+	assert_detail(p, 5, true, "HTTP 200");
 	struct probe_status st;
 	prober_status(p, 2, &st);
 	print_message("untrusted: %s\n", st.detail);
@@ -1199,7 +1298,11 @@ static void test_https(void **unused)
 	prober_status(p, 3, &st);
 	print_message("name mismatch: %s\n", st.detail);
 	assert_null(strstr(st.detail, "HTTP"));
+	prober_status(p, 6, &st);
+	print_message("another host name: %s\n", st.detail);
+	assert_null(strstr(st.detail, "HTTP"));
 	prober_down(p);
+	free(pem);
 
 	child_stop(srv);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
@@ -1462,6 +1565,7 @@ int main(void)
 	    cmocka_unit_test_teardown(test_tcp, teardown),
 	    cmocka_unit_test_teardown(test_keep_state, teardown),
 	    cmocka_unit_test_teardown(test_ipv6, teardown),
+	    cmocka_unit_test_teardown(test_host_header, teardown),
 	    cmocka_unit_test_teardown(test_https, teardown),
 	    cmocka_unit_test_teardown(test_free_in_flight, teardown),
 	    cmocka_unit_test_teardown(test_concurrency, teardown),
