@@ -19,6 +19,8 @@
 
 #include "lb/lb.h"
 #include "base/log.h"
+#include "control/http_host.h"
+#include "control/http_limits.h"
 #include "control/metrics.h"
 #include "control/status_json.h"
 #include "control/status_page.h"
@@ -32,6 +34,8 @@
 
 struct control {
 	struct evhttp *http;
+	struct http_limits *limits;
+	char address[64]; /* src.address, kept: the snapshot's goes away */
 	struct control_sources src;
 	const struct stats **stats;                  /* src.stats points here */
 	struct probe_event events[PROBE_EVENTS_MAX]; /* /status scratch */
@@ -228,6 +232,17 @@ static void control_page(struct evhttp_request *req)
 static void control_handle(struct evhttp_request *req, void *arg)
 {
 	struct control *c = arg;
+	http_limits_served(c->limits, req);
+	const char *host =
+	    evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+	if (!http_host_allowed(host, c->address)) {
+		/* RFC 9110 15.5.20: not an authority this server answers
+		 * for (DNS rebinding, http_host.h). */
+		control_text(req, 421, "Misdirected Request",
+		             "unknown host: use the address, localhost or "
+		             "an IP literal\n");
+		return;
+	}
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
 		/* Read-only endpoint (SPEC 6): nothing to post or put. */
@@ -270,20 +285,35 @@ struct control *control_new(struct event_base *base, int fd,
 		goto fail;
 	memcpy(c->stats, src->stats, src->nstats * sizeof(*c->stats));
 	c->src.stats = c->stats;
+	snprintf(c->address, sizeof(c->address), "%s",
+	         src->address != NULL ? src->address : "");
 	c->http = evhttp_new(base);
 	if (c->http == NULL)
 		goto fail;
 	evhttp_set_max_headers_size(c->http, CONTROL_MAX_HEADERS);
 	evhttp_set_max_body_size(c->http, CONTROL_MAX_BODY);
 	evhttp_set_timeout(c->http, CONTROL_TIMEOUT_S);
-	/* Every method reaches control_handle, which answers 405 itself:
-	 * evhttp's own refusal would be a 501. */
+	/* Every method evhttp knows reaches control_handle, which answers
+	 * 405 itself (README): evhttp's own refusal would be a 501, which
+	 * RFC 9110 15.6.2 keeps for a method the server does not know.
+	 * TRACE and CONNECT are known methods, so they get 405 too. */
 	evhttp_set_allowed_methods(
 	    c->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
 	                 EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	                 EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	                 EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
+	                 EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
 	evhttp_set_gencb(c->http, control_handle, c);
-	if (evhttp_accept_socket_with_handle(c->http, fd) == NULL)
+	struct evhttp_bound_socket *bound =
+	    evhttp_accept_socket_with_handle(c->http, fd);
+	if (bound == NULL)
+		goto fail;
+	fd = -1; /* evhttp's now: evhttp_free closes it */
+	unsigned max = src->max_clients;
+	if (max == 0 || max > CONTROL_MAX_CLIENTS)
+		max = CONTROL_MAX_CLIENTS;
+	c->limits = http_limits_new(base, c->http, bound, max,
+	                            CONTROL_REQUEST_DEADLINE_S);
+	if (c->limits == NULL)
 		goto fail;
 	return c;
 fail:
@@ -293,7 +323,8 @@ fail:
 		free(c->stats);
 		free(c);
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return NULL;
 }
 
@@ -302,8 +333,8 @@ void control_free(struct control *c)
 	if (c == NULL)
 		return;
 	/* evhttp_free closes the listener it was handed, and every
-	 * connection. */
-	evhttp_free(c->http);
+	 * connection; http_limits_free calls it in the order it needs. */
+	http_limits_free(c->limits, c->http);
 	free(c->stats);
 	free(c);
 }

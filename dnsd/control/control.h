@@ -14,6 +14,18 @@
 struct event_base;
 struct control;
 
+/* Connections the endpoint serves at once: scrapers, dnsdctl and a few
+ * browsers need a handful; past the cap new ones wait in the listen
+ * backlog, so a client that opens hundreds cannot take the process's
+ * descriptors (issue 10). The open-file budget may lower it (fdlimit.h). */
+#define CONTROL_MAX_CLIENTS 64
+/* A request (line, headers, the small body allowed) must arrive whole
+ * within this many seconds of the connection opening or of the previous
+ * answer, or the connection is closed: a client dribbling a byte every
+ * few seconds (slowloris) would otherwise hold its slot forever, as each
+ * byte restarts the idle timeout. */
+#define CONTROL_REQUEST_DEADLINE_S 5
+
 /* What the endpoint reads. Every pointer must outlive the endpoint. The
  * stats are other threads' counters, read with relaxed atomic loads; the
  * prober is read through its locked accessors. */
@@ -26,6 +38,11 @@ struct control_sources {
 	/* The main thread's qsbr reader slot: pages that read the snapshot
 	 * go online in it, as the reload thread may replace the snapshot. */
 	unsigned qsbr_slot;
+	/* Connections at once (at most CONTROL_MAX_CLIENTS); 0 means that. */
+	unsigned max_clients;
+	/* The configured address as written (HOST:PORT): a Host header
+	 * naming it is served (http_host.h). Copied. */
+	const char *address;
 };
 
 /* Serve HTTP on fd (bound and listening, non-blocking; owned from now on,

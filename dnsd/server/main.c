@@ -20,6 +20,7 @@
 #include "control/control.h"
 #include "base/diag.h"
 #include "base/log.h"
+#include "server/fdlimit.h"
 #include "server/net.h"
 #include "server/reload.h"
 #include "probes/probe.h"
@@ -53,9 +54,21 @@ struct dnsd {
 	struct control *control;
 	struct reloader *reloader;
 	int control_fd; /* bound before the privilege drop, or -1 */
+	unsigned threads;
+	unsigned long fd_limit; /* RLIMIT_NOFILE in force, after raising */
+	unsigned control_max;   /* control connections, fixed at start */
 	struct event *sig_hup, *sig_term, *sig_int, *stop_timer;
 	bool stopping;
 };
+
+/* libevent's own fatal errors (a socketpair it cannot make, say) would
+ * exit 1, the code of a configuration error: they are runtime failures. */
+static void on_libevent_fatal(int err)
+{
+	log_error("server", "libevent: fatal error %d (see the line above)",
+	          err);
+	_exit(EXIT_RUNTIME);
+}
 
 static void usage(FILE *f)
 {
@@ -80,11 +93,59 @@ static int check_config(const char *path)
 	return rc == 0 ? 0 : EXIT_CONFIG;
 }
 
+/* Checks that may be in flight for s: one per target, at most what the
+ * prober runs at once. */
+static unsigned plan_probes(const struct dnsd *d, const struct snapshot *s)
+{
+	unsigned probes = s->probes.n;
+	if (d->prober != NULL && probes > prober_concurrency(d->prober))
+		probes = prober_concurrency(d->prober);
+	return probes;
+}
+
+/* Share the open-file limit out for configuration s (fdlimit.h). */
+static void plan_fds(const struct dnsd *d, const struct snapshot *s,
+                     struct fdlimit_plan *plan)
+{
+	const struct config_server *cfg = &s->cfg->server;
+	unsigned probes = plan_probes(d, s);
+	struct fdlimit_need need = {
+	    .udp_sockets = d->threads * (unsigned)cfg->nlisten,
+	    .tcp_listeners = (unsigned)cfg->nlisten,
+	    .control = cfg->has_control ? 1 : 0,
+	    .control_max = CONTROL_MAX_CLIENTS,
+	    .probes = probes,
+	    .tcp_max_clients = cfg->tcp_max_clients,
+	};
+	fdlimit_plan(&need, d->fd_limit, plan);
+}
+
+/* Once at start and after a reload that changes the sums: the limit is
+ * short, so say by how much and what gives way. */
+static void warn_fds(const struct fdlimit_plan *plan, const struct snapshot *s,
+                     unsigned probes)
+{
+	log_warn("server",
+	         "open-file limit %lu is below the %lu this configuration "
+	         "needs (tcp_max_clients %u + %u checks + %u control "
+	         "connections + %u sockets and reserve): DNS TCP clients are "
+	         "capped at %u and control connections at %u; raise the "
+	         "limit to %lu (ulimit -n, systemd LimitNOFILE=) or lower "
+	         "tcp_max_clients",
+	         plan->limit, plan->full, s->cfg->server.tcp_max_clients,
+	         probes, s->cfg->server.has_control ? CONTROL_MAX_CLIENTS : 0,
+	         plan->fixed, plan->tcp_clients, plan->control_max, plan->full);
+}
+
 /* After a reload was published: what only the main thread may change. */
 static void reload_applied(void *arg, const struct snapshot *s)
 {
 	struct dnsd *d = arg;
-	tcp_server_configure(d->tcp, &s->cfg->server);
+	struct fdlimit_plan plan;
+	plan_fds(d, s, &plan);
+	if (!plan.enough)
+		warn_fds(&plan, s, plan_probes(d, s));
+	tcp_server_configure(d->tcp, &s->cfg->server, plan.tcp_clients);
 }
 
 static void stop_done(void *arg)
@@ -222,6 +283,8 @@ static int start_control(struct dnsd *d, const struct config_server *cfg,
 	    .prober = d->prober,
 	    .started = started,
 	    .qsbr_slot = d->nworkers,
+	    .max_clients = d->control_max,
+	    .address = cfg->control.text,
 	};
 	d->control = control_new(d->base, d->control_fd, &src);
 	d->control_fd = -1; /* owned (or closed) by control_new */
@@ -230,6 +293,34 @@ static int start_control(struct dnsd *d, const struct config_server *cfg,
 		return -1;
 	log_info("server", "control endpoint on http://%s/", cfg->control.text);
 	return 0;
+}
+
+/* Raise the open-file limit, and refuse to start (exit 3, SPEC 1) when
+ * it cannot even hold the sockets and what start-up opens: libevent would
+ * die half-way with its own message and exit 1, the code of a
+ * configuration error. */
+static bool fds_enough_to_start(struct dnsd *d, const struct snapshot *s)
+{
+	unsigned long before = 0;
+	d->fd_limit = fdlimit_raise(&before);
+	if (d->fd_limit > before)
+		log_info("server", "open-file limit raised from %lu to %lu",
+		         before, d->fd_limit);
+	struct fdlimit_plan plan;
+	plan_fds(d, s, &plan);
+	if (plan.can_start)
+		return true;
+	log_error("server",
+	          "open-file limit %lu is too small to start: %u UDP and %zu "
+	          "TCP sockets%s and %d for the event loops, the probe thread "
+	          "and files need %lu, and serving this configuration in "
+	          "full %lu; raise the limit (ulimit -n, systemd "
+	          "LimitNOFILE=)",
+	          plan.limit, d->threads * (unsigned)s->cfg->server.nlisten,
+	          s->cfg->server.nlisten,
+	          s->cfg->server.has_control ? ", the control socket" : "",
+	          FDLIMIT_START, plan.start, plan.full);
+	return false;
 }
 
 static int serve(const char *path)
@@ -256,10 +347,16 @@ static int serve(const char *path)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads =
 	    cfg->threads ? cfg->threads : (unsigned)(ncpu > 0 ? ncpu : 1);
+	d.threads = threads;
+	if (!fds_enough_to_start(&d, snap))
+		goto out;
 	signal(SIGPIPE, SIG_IGN);
 	d.base = event_base_new();
-	if (d.base == NULL)
+	if (d.base == NULL) {
+		log_error("server", "cannot create the event loop: %s",
+		          strerror(errno));
 		goto out;
+	}
 	if (open_sockets(&d, cfg, threads, &tcp_fds) != 0)
 		goto out;
 	if (cfg->has_control) {
@@ -293,13 +390,25 @@ static int serve(const char *path)
 		goto out;
 	atomic_store(&d.srv.snapshot, snap);
 	snap = NULL;
-	d.tcp =
-	    tcp_server_new(d.base, &d.srv, d.nworkers, tcp_fds, cfg->nlisten);
+	const char **names = calloc(cfg->nlisten + 1, sizeof(*names));
+	if (names == NULL)
+		goto out;
+	for (size_t a = 0; a < cfg->nlisten; a++)
+		names[a] = cfg->listen[a].text;
+	d.tcp = tcp_server_new(d.base, &d.srv, d.nworkers, tcp_fds, names,
+	                       cfg->nlisten);
+	free(names);
 	free(tcp_fds);
 	tcp_fds = NULL;
 	if (d.tcp == NULL)
 		goto out;
-	tcp_server_configure(d.tcp, cfg);
+	struct fdlimit_plan plan;
+	const struct snapshot *first = server_snapshot(&d.srv);
+	plan_fds(&d, first, &plan);
+	if (!plan.enough)
+		warn_fds(&plan, first, plan_probes(&d, first));
+	d.control_max = plan.control_max;
+	tcp_server_configure(d.tcp, cfg, plan.tcp_clients);
 	/* The first load counts as a successful one for the metrics. */
 	time_t started = time(NULL);
 	atomic_store(&d.srv.last_reload_ok, (int64_t)started);
@@ -417,6 +526,7 @@ int main(int argc, char **argv)
 		stats_registry_free();
 		return crc;
 	}
+	event_set_fatal_callback(on_libevent_fatal);
 	if (prober_global_init() != 0) {
 		log_error("server", "cannot initialise libcurl");
 		return EXIT_RUNTIME;

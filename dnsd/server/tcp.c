@@ -2,6 +2,7 @@
 #include "server/tcp.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,12 +15,17 @@
 #include <event2/listener.h>
 
 #include "base/log.h"
+#include "base/log_limit.h"
+#include "server/accept_pause.h"
 #include "server/net.h"
 #include "dns/wire.h"
 
 /* Stop reading a connection whose client does not read its answers once
  * this much output waits: bounds memory per slow reader. */
 #define TCP_OUTPUT_HIGH (256 * 1024)
+/* One line per this many seconds about refused clients, with the count:
+ * a flood refused by the thousand must not flood the log too. */
+#define TCP_REFUSED_LOG_S 10
 
 struct tcp_conn {
 	struct tcp_server *ts;
@@ -40,15 +46,17 @@ struct tcp_server {
 	struct server *srv;
 	unsigned qsbr_index;
 	struct evconnlistener **listeners;
+	struct accept_pause **pauses; /* one per listener, or NULL */
 	size_t nlisteners;
 	struct tcp_conn *conns;
 	unsigned nconns;
-	unsigned max_conns;
+	unsigned max_conns; /* tcp_max_clients */
+	unsigned fd_conns;  /* what the open-file budget leaves (fdlimit) */
 	struct timeval idle;
 	bool stopping;
 	void (*done)(void *);
 	void *done_arg;
-	time_t last_refused_log;
+	struct log_limit refused_log;
 	struct answer_ctx actx;
 	uint8_t in[65536];
 	uint8_t out[2 + ANSWER_TCP_MAX];
@@ -170,15 +178,23 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 {
 	struct tcp_server *ts = arg;
 	(void)l;
-	if (ts->stopping || ts->nconns >= ts->max_conns) {
-		time_t now = time(NULL);
-		if (now != ts->last_refused_log) {
-			ts->last_refused_log = now;
+	if (ts->stopping) {
+		close(fd);
+		return;
+	}
+	if (ts->nconns >= ts->max_conns || ts->nconns >= ts->fd_conns) {
+		unsigned long suppressed = 0;
+		if (log_limit_pass(&ts->refused_log, time(NULL),
+		                   TCP_REFUSED_LOG_S, &suppressed))
 			log_warn("server",
-			         "tcp: %u clients open "
-			         "(tcp_max_clients), refusing more",
-			         ts->nconns);
-		}
+			         "tcp: %u clients open (%s), refusing more "
+			         "(%lu refused since the last line)",
+			         ts->nconns,
+			         ts->nconns >= ts->max_conns
+			             ? "tcp_max_clients"
+			             : "the open-file limit, less what checks "
+			               "and the control endpoint keep",
+			         suppressed);
 		close(fd);
 		return;
 	}
@@ -210,7 +226,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 
 struct tcp_server *tcp_server_new(struct event_base *base, struct server *srv,
                                   unsigned qsbr_index, const int *fds,
-                                  size_t nfds)
+                                  const char *const *names, size_t nfds)
 {
 	struct tcp_server *ts =
 	    aligned_alloc(DNSD_CACHELINE, (sizeof(*ts) + DNSD_CACHELINE - 1) /
@@ -222,10 +238,14 @@ struct tcp_server *tcp_server_new(struct event_base *base, struct server *srv,
 	ts->srv = srv;
 	ts->qsbr_index = qsbr_index;
 	ts->max_conns = 1024;
+	ts->fd_conns = 1024;
 	ts->idle.tv_sec = 10;
 	answer_ctx_init(&ts->actx, &ts->stats, (uint64_t)time(NULL));
 	ts->listeners = calloc(nfds ? nfds : 1, sizeof(*ts->listeners));
-	if (ts->listeners == NULL) {
+	ts->pauses = calloc(nfds ? nfds : 1, sizeof(*ts->pauses));
+	if (ts->listeners == NULL || ts->pauses == NULL) {
+		free(ts->listeners);
+		free(ts->pauses);
 		free(ts);
 		return NULL;
 	}
@@ -236,15 +256,24 @@ struct tcp_server *tcp_server_new(struct event_base *base, struct server *srv,
 			close(fds[i]);
 			continue;
 		}
+		char what[96];
+		snprintf(what, sizeof(what), "tcp %s", names[i]);
+		/* Without it an EMFILE spins the main thread (issue 10). */
+		ts->pauses[ts->nlisteners] = accept_pause_new(base, l, what);
+		if (ts->pauses[ts->nlisteners] == NULL) {
+			evconnlistener_free(l);
+			continue;
+		}
 		ts->listeners[ts->nlisteners++] = l;
 	}
 	return ts;
 }
 
 void tcp_server_configure(struct tcp_server *ts,
-                          const struct config_server *cfg)
+                          const struct config_server *cfg, unsigned fd_conns)
 {
 	ts->max_conns = cfg->tcp_max_clients;
+	ts->fd_conns = fd_conns;
 	ts->idle.tv_sec = cfg->tcp_idle_timeout_ms / 1000;
 	ts->idle.tv_usec = (cfg->tcp_idle_timeout_ms % 1000) * 1000;
 }
@@ -252,8 +281,10 @@ void tcp_server_configure(struct tcp_server *ts,
 void tcp_server_stop(struct tcp_server *ts, void (*done)(void *), void *arg)
 {
 	ts->stopping = true;
-	for (size_t i = 0; i < ts->nlisteners; i++)
+	for (size_t i = 0; i < ts->nlisteners; i++) {
+		accept_pause_free(ts->pauses[i]);
 		evconnlistener_free(ts->listeners[i]);
+	}
 	ts->nlisteners = 0;
 	ts->done = done;
 	ts->done_arg = arg;
@@ -296,8 +327,11 @@ void tcp_server_free(struct tcp_server *ts)
 	 * that ts outlives its connections. */
 	while (ts->conns != NULL)
 		conn_free(ts->conns); // NOLINT(clang-analyzer-unix.Malloc)
-	for (size_t i = 0; i < ts->nlisteners; i++)
+	for (size_t i = 0; i < ts->nlisteners; i++) {
+		accept_pause_free(ts->pauses[i]);
 		evconnlistener_free(ts->listeners[i]);
+	}
 	free(ts->listeners);
+	free(ts->pauses);
 	free(ts);
 }
