@@ -72,7 +72,6 @@ void config_finish_records(struct config_parser *p)
 		    CONFIG_AT(p->records, struct config_precord, i);
 		config_apply_defaults(p, sd, r, &r->h);
 		config_required(p, sd, &r->h);
-		unsigned cl_line = config_seen(SECT_RECORD, &r->h, "clusters");
 
 		if (r->pub.dname_len > 0) {
 			/* Longest zone first: walk the name's suffixes. */
@@ -99,14 +98,15 @@ void config_finish_records(struct config_parser *p)
 		if (r->pub.clusters == NULL)
 			return;
 		for (size_t j = 0; j < r->names.n; j++) {
-			const char *name =
-			    *CONFIG_AT(r->names, const char *, j);
+			const struct config_pname *pn =
+			    CONFIG_AT(r->names, struct config_pname, j);
+			const char *name = pn->name;
 			size_t ci;
 			if (name == NULL)
 				continue;
 			if (!config_map_get(&p->cluster_map, name, strlen(name),
 			                    &ci)) {
-				config_err(p, cl_line,
+				config_err(p, pn->line,
 				           "unknown cluster \"%s\" in %s", name,
 				           r->h.label);
 				continue;
@@ -116,7 +116,7 @@ void config_finish_records(struct config_parser *p)
 			    CONFIG_AT(p->clusters, struct config_pcluster, ci);
 			if (r->pub.policy == LB_POLICY_GEO &&
 			    !c->pub.has_location)
-				config_err(p, cl_line,
+				config_err(p, pn->line,
 				           "cluster \"%s\" in %s has no "
 				           "location, which policy geo needs",
 				           name, r->h.label);

@@ -98,10 +98,17 @@ struct config_pcluster {
 	size_t check_index;
 };
 
+/* One name of a record's clusters key, with the line that listed it:
+ * the key may be repeated, so a long list fits inih's line limit. */
+struct config_pname {
+	const char *name;
+	unsigned line;
+};
+
 struct config_precord {
 	struct config_obj h;
 	struct config_record pub;
-	struct config_vec names; /* const char *, the clusters key */
+	struct config_vec names; /* struct config_pname, the clusters keys */
 };
 
 struct config_pnetwork {

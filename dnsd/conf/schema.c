@@ -133,7 +133,10 @@ static const struct config_enum config_all_downs[] = {
 
 static const struct config_key config_record_keys[] = {
 	K_ENUM("policy", REC(policy), "geo", config_policies),
-	K_FUNC("clusters", config_set_clusters, NULL, KEY_REQUIRED),
+	/* Repeatable: the lines append, in order (a long list does not fit
+	 * one INI line). */
+	K_FUNC("clusters", config_set_clusters, NULL,
+	       KEY_REPEAT | KEY_REQUIRED),
 	/* RFC 2181 section 8: a TTL is at most 2^31 - 1. */
 	K_U32("ttl", REC(ttl), "30", 0, 2147483647),
 	/* 64 addresses already overflow a 1232-byte UDP answer for AAAA. */

@@ -465,15 +465,18 @@ static int config_clusters_item(struct config_parser *p, void *obj,
 		return -1;
 	}
 	for (size_t i = 0; i < r->names.n; i++) {
-		if (strcmp(*CONFIG_AT(r->names, const char *, i), item) == 0) {
+		if (strcmp(CONFIG_AT(r->names, struct config_pname, i)->name,
+		           item) == 0) {
 			snprintf(why, whylen, "cluster \"%s\" is listed twice",
 			         item);
 			return -1;
 		}
 	}
-	const char **e = config_vec_push(p, &r->names, sizeof(*e));
-	if (e != NULL)
-		*e = config_strdup(p, item);
+	struct config_pname *e = config_vec_push(p, &r->names, sizeof(*e));
+	if (e != NULL) {
+		e->name = config_strdup(p, item);
+		e->line = p->line;
+	}
 	return 0;
 }
 

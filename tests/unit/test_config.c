@@ -1050,6 +1050,20 @@ static void test_errors_records(void **state)
 	           BASE "[record www.example.com]\nclusters = eu\n"
 	                "all_down = panic\n",
 	           9, "must be one of serve, nodata, servfail");
+	/* clusters may be repeated: the lines append in order, so a list
+	 * longer than one INI line fits; each error names its own line. */
+	expect_ok(f, BASE "[cluster x]\nmember = 192.0.2.9\n"
+	                  "[record www.example.com]\nclusters = x\n"
+	                  "clusters = eu\npolicy = failover\n");
+	assert_int_equal(f->cfg->records[0].nclusters, 2);
+	assert_int_equal(f->cfg->records[0].clusters[0], 1);
+	assert_int_equal(f->cfg->records[0].clusters[1], 0);
+	expect_one(f, BASE "[record www.example.com]\nclusters = eu\n"
+	                   "clusters = us\n",
+	           9, "unknown cluster \"us\" in [record www.example.com]");
+	expect_one(f, BASE "[record www.example.com]\nclusters = eu\n"
+	                   "clusters = eu\n",
+	           9, "cluster \"eu\" is listed twice");
 	/* Forward references work: the record comes before its zone and
 	 * cluster. */
 	expect_ok(f, "[record www.example.com]\nclusters = eu\n" BASE);
