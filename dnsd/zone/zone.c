@@ -615,6 +615,8 @@ static int zone_map(struct zone_file *f, int fd, const struct stat *st)
  * anyway, and the length (so every offset) stays the same. */
 static void zone_fix_crlf(struct zone_file *f)
 {
+	if (f->len == 0)
+		return; /* buf may be NULL */
 	char *p = f->buf, *end = f->buf + f->len;
 	while (p < end && (p = memchr(p, '\r', (size_t)(end - p))) != NULL) {
 		if (p + 1 == end || p[1] == '\n')
