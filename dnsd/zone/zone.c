@@ -303,9 +303,9 @@ static void zone_directive(struct zone_reader *zr, struct zone_pos *zp,
 			zone_error(zr, f, line, "$TTL needs one TTL value", q);
 		} else if (v > ZONE_TTL_MAX) {
 			snprintf(what, sizeof(what),
-			         "$TTL %.20s is above 2^31-1 (RFC 2181 "
+			         "$TTL %.*s is above 2^31-1 (RFC 2181 "
 			         "section 8)",
-			         arg);
+			         (int)(an > 20 ? 20 : an), arg);
 			zone_error(zr, f, line, what, NULL);
 		} else {
 			zp->s->default_ttl = (uint32_t)v;
@@ -399,10 +399,11 @@ static const char *zone_class_word(const char *w, size_t n)
 	return NULL;
 }
 
-/* The class field of the record at q (libzscanner 3.2 knows only "IN"):
- * CLASS1 is rewritten to IN in place; any other class is an error and the
- * record is skipped. Returns false when it was. */
-static bool zone_check_class(struct zone_reader *zr, const struct zone_file *f,
+/* The TTL and class fields of the record at q: a TTL above 2^31-1 is an
+ * error; libzscanner 3.2 knows only the class "IN", so CLASS1 is rewritten
+ * to IN in place and any other class is an error. Returns false when the
+ * record is in error (and is to be skipped). */
+static bool zone_check_fields(struct zone_reader *zr, const struct zone_file *f,
                              char *q, uint64_t line)
 {
 	const char *end = f->buf + f->len;
@@ -423,10 +424,24 @@ static bool zone_check_class(struct zone_reader *zr, const struct zone_file *f,
 		                   ((*t | 0x20) >= 'a' && (*t | 0x20) <= 'z')))
 			t++;
 		size_t n = (size_t)(t - w);
+		uint64_t ttl;
 		if (n == 0)
 			return true;
-		if (w[0] >= '0' && w[0] <= '9')
-			continue; /* the TTL */
+		if (w[0] >= '0' && w[0] <= '9') {
+			/* The TTL: the scanner takes any 32-bit value and
+			 * says only "bigger than 32 bits" past that. */
+			if (zone_parse_ttl(w, n, &ttl) == 0 &&
+			    ttl > ZONE_TTL_MAX) {
+				char what[80];
+				snprintf(what, sizeof(what),
+				         "TTL %.*s is above 2^31-1 (RFC 2181 "
+				         "section 8)",
+				         (int)(n > 20 ? 20 : n), w);
+				zone_error(zr, f, line, what, q);
+				return false;
+			}
+			continue;
+		}
 		const char *c = zone_class_word(w, n);
 		if (c == NULL || strcmp(c, "IN") == 0)
 			return true;
@@ -475,7 +490,7 @@ static bool zone_next_record(struct zone_reader *zr, struct zone_pos *zp,
 		} else if (*q == '$') {
 			zone_directive(zr, zp, q, e, line);
 			skipped = true;
-		} else if (!zone_check_class(zr, f, q, line)) {
+		} else if (!zone_check_fields(zr, f, q, line)) {
 			uint64_t l = line;
 			e = (char *)(uintptr_t)zone_record_end(f, q, &l, NULL);
 			line = l;
