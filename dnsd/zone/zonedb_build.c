@@ -407,7 +407,12 @@ static int build_nodes(struct zdb_builder *b)
 		       memcmp(b->rrs[j].owner, r->owner, r->owner_len) == 0)
 			j++;
 		uint32_t h = dname_hash(r->owner, r->owner_len);
-		long k = bnode_find(b, r->owner, r->owner_len, h);
+		/* Owners come shortest first, so an owner can exist already
+		 * only as the apex: an empty non-terminal is made for a
+		 * longer name, after its own RRs had their turn. */
+		long k = r->owner_len == b->apex_len
+		             ? bnode_find(b, r->owner, r->owner_len, h)
+		             : -1;
 		if (k < 0)
 			k = bnode_add(b, r->owner, r->owner_len, h);
 		if (k < 0)
@@ -497,6 +502,13 @@ static void mark_dups(struct zdb_builder *b, size_t first, size_t end,
 }
 
 /* Drop duplicates, count RRsets and apply the per-name rules. */
+/* The node's name as text, for an error (made only when one is said). */
+static const char *node_str(const struct zdb_bnode *n, char buf[DNAME_STRLEN])
+{
+	dname_to_str(n->name, n->name_len, buf, DNAME_STRLEN);
+	return buf;
+}
+
 static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
                        struct diag *diag, size_t *soa_count,
                        struct zdb_dupkey *keys)
@@ -508,7 +520,6 @@ static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
 	const struct zdb_brr *other_rr = NULL;
 	size_t cnames = 0;
 	bool has_ns = false;
-	dname_to_str(n->name, n->name_len, name, sizeof(name));
 	for (size_t i = n->first; i < n->first + n->count; i++) {
 		struct zdb_brr *r = &b->rrs[i];
 		bool first_of_type =
@@ -532,7 +543,7 @@ static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
 				    diag, rr_path(b, over), over->line,
 				    "more than %u %s records at %s", UINT16_MAX,
 				    dns_type_name(r->type, tbuf, sizeof(tbuf)),
-				    name);
+				    node_str(n, name));
 			n->nsets++;
 		}
 		if (r->dup)
@@ -543,7 +554,7 @@ static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
 			/* RFC 1034 section 3.6.2: one CNAME per name. */
 			if (++cnames == 2)
 				diag_add(diag, rr_path(b, r), r->line,
-				         "more than one CNAME at %s", name);
+				         "more than one CNAME at %s", node_str(n, name));
 			if (cname_rr == NULL)
 				cname_rr = r;
 			break;
@@ -552,7 +563,7 @@ static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
 				diag_add(diag, rr_path(b, r), r->line,
 				         "SOA record at %s, which is not the "
 				         "zone apex",
-				         name);
+				         node_str(n, name));
 			else if (++*soa_count == 2)
 				diag_add(diag, rr_path(b, r), r->line,
 				         "more than one SOA record at the "
@@ -576,7 +587,7 @@ static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
 		diag_add(diag, rr_path(b, later), later->line,
 		         "CNAME beside other data at %s (RFC 2181 section "
 		         "10.1)",
-		         name);
+		         node_str(n, name));
 	}
 	if (has_ns && !apex)
 		n->flags |= ZDB_NODE_DELEGATION;
@@ -588,6 +599,14 @@ static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
  * wildcard-child hint. */
 static void mark_relatives(struct zdb_builder *b)
 {
+	/* Without a cut or a wildcard no flag can change: skip the walk
+	 * (one hash probe per ancestor of every name). */
+	bool any = false;
+	for (size_t k = 0; k < b->nnodes && !any; k++)
+		any = b->nodes[k].flags &
+		      (ZDB_NODE_DELEGATION | ZDB_NODE_WILDCARD);
+	if (!any)
+		return;
 	for (size_t k = 0; k < b->nnodes; k++) {
 		struct zdb_bnode *n = &b->nodes[k];
 		size_t off = 1u + n->name[0];
