@@ -82,6 +82,26 @@ size_t arena_footprint(const struct arena *a)
 	return a->footprint;
 }
 
+void arena_adopt(struct arena *dst, struct arena *src)
+{
+	if (src == NULL)
+		return;
+	struct arena_block *last = src->head;
+	if (last != NULL) {
+		while (last->next != NULL)
+			last = last->next;
+		/* Behind dst's head, which stays the block being filled. */
+		if (dst->head != NULL) {
+			last->next = dst->head->next;
+			dst->head->next = src->head;
+		} else {
+			dst->head = src->head;
+		}
+	}
+	dst->footprint += src->footprint;
+	free(src);
+}
+
 void arena_free(struct arena *a)
 {
 	if (a == NULL)

@@ -30,18 +30,43 @@ void diag_add(struct diag *d, const char *path, unsigned line, const char *fmt,
 	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
 	va_end(ap);
 
-	if (d->count == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
+	/* count passes cap after a failed realloc: grow past it. */
+	if (d->count >= d->cap) {
+		size_t cap = d->count < 4 ? 8 : d->count * 2;
 		char **m = realloc(d->msgs, cap * sizeof(*m));
 		if (m == NULL) {
 			d->count++;
 			return;
 		}
+		/* Slots of messages lost to an earlier failure read NULL. */
+		memset(m + d->cap, 0, (cap - d->cap) * sizeof(*m));
 		d->msgs = m;
 		d->cap = cap;
 	}
 	/* A NULL entry (strdup failure) still counts as an error. */
 	d->msgs[d->count++] = strdup(msg);
+}
+
+void diag_take(struct diag *dst, struct diag *src)
+{
+	for (size_t i = 0; i < src->count; i++) {
+		char *m = i < src->cap ? src->msgs[i] : NULL;
+		if (dst->count >= dst->cap) {
+			size_t cap = dst->count < 4 ? 8 : dst->count * 2;
+			char **n = realloc(dst->msgs, cap * sizeof(*n));
+			if (n == NULL) {
+				free(m);
+				dst->count++;
+				continue;
+			}
+			memset(n + dst->cap, 0, (cap - dst->cap) * sizeof(*n));
+			dst->msgs = n;
+			dst->cap = cap;
+		}
+		dst->msgs[dst->count++] = m;
+	}
+	free(src->msgs);
+	diag_init(src);
 }
 
 void diag_print(const struct diag *d)

@@ -18,6 +18,9 @@ void diag_init(struct diag *d);
  * it, so count never lies about whether there were errors. */
 void diag_add(struct diag *d, const char *path, unsigned line, const char *fmt,
               ...) DNSD_PRINTF(4, 5);
+/* Move every message of src to the end of dst, in order; src is left
+ * empty. For errors collected on another thread. */
+void diag_take(struct diag *dst, struct diag *src);
 /* Write every message to stderr, one per line. */
 void diag_print(const struct diag *d);
 /* Send every message to the log at error level under part. */
