@@ -1,4 +1,5 @@
-/* test_zone.c - master files read with ldns into zones (fixtures on disk). */
+/* test_zone.c - master files read with libzscanner into zones (fixtures on
+ * disk). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
