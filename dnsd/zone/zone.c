@@ -127,19 +127,31 @@ static int zone_parse_ttl(const char *s, size_t n, uint64_t *out)
 		uint64_t v = 0;
 		size_t digits = 0;
 		for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++)
-			v = v > (UINT64_MAX - 9) / 10 ? UINT64_MAX
-			                               : v * 10 + (uint64_t)(s[i] - '0');
+			v = v > (UINT64_MAX - 9) / 10
+			        ? UINT64_MAX
+			        : v * 10 + (uint64_t)(s[i] - '0');
 		if (digits == 0)
 			return -1;
 		uint64_t mul = 1;
 		if (i < n) {
 			switch (s[i] | 0x20) {
-			case 's': mul = 1; break;
-			case 'm': mul = 60; break;
-			case 'h': mul = 3600; break;
-			case 'd': mul = 86400; break;
-			case 'w': mul = 604800; break;
-			default: return -1;
+			case 's':
+				mul = 1;
+				break;
+			case 'm':
+				mul = 60;
+				break;
+			case 'h':
+				mul = 3600;
+				break;
+			case 'd':
+				mul = 86400;
+				break;
+			case 'w':
+				mul = 604800;
+				break;
+			default:
+				return -1;
 			}
 			i++;
 		} else if (total != 0) {
@@ -220,8 +232,7 @@ static bool zone_resume(struct zone_pos *zp, const char *nl, uint64_t line)
 /* The next word of a directive line from *t (up to e): a quoted string
  * without its quotes, or a run of non-blank characters with backslash
  * escapes kept for dname_from_str. Stops at a comment. */
-static bool zone_word(const char **t, const char *e, const char **w,
-                      size_t *wn)
+static bool zone_word(const char **t, const char *e, const char **w, size_t *wn)
 {
 	const char *p = *t;
 	while (p < e && is_blank(*p))
@@ -341,7 +352,8 @@ static void zone_directive(struct zone_reader *zr, struct zone_pos *zp,
 		}
 		bool quoted = *arg == '"';
 		if (quoted && (arg + an >= e || arg[an] != '"')) {
-			zone_error(zr, f, line, "unterminated quoted string", q);
+			zone_error(zr, f, line, "unterminated quoted string",
+			           q);
 			return;
 		}
 		const char *name = quoted ? arg + 1 : arg;
@@ -354,7 +366,8 @@ static void zone_directive(struct zone_reader *zr, struct zone_pos *zp,
 		                    ? 0
 		                    : (size_t)(slash - f->path) + 1;
 		if (nn == 0 || memchr(name, '\0', nn) != NULL) {
-			zone_error(zr, f, line, "$INCLUDE needs a file name", q);
+			zone_error(zr, f, line, "$INCLUDE needs a file name",
+			           q);
 			return;
 		}
 		char *full = malloc(dirlen + nn + 1);
@@ -365,10 +378,9 @@ static void zone_directive(struct zone_reader *zr, struct zone_pos *zp,
 		memcpy(full, f->path, dirlen);
 		memcpy(full + dirlen, name, nn);
 		full[dirlen + nn] = '\0';
-		(void)zone_read_file(zr, full, o, (size_t)n,
-		                     zp->s->default_ttl, f,
-		                     line > UINT_MAX ? UINT_MAX
-		                                     : (unsigned)line);
+		(void)zone_read_file(
+		    zr, full, o, (size_t)n, zp->s->default_ttl, f,
+		    line > UINT_MAX ? UINT_MAX : (unsigned)line);
 		free(full);
 		/* The includer's origin and TTL hold again after it (RFC
 		 * 1035 section 5.1); the builder goes back to this file. */
@@ -385,10 +397,11 @@ static void zone_directive(struct zone_reader *zr, struct zone_pos *zp,
  * not a class (a TTL or the type). CLASS1 is IN (RFC 3597 section 5). */
 static const char *zone_class_word(const char *w, size_t n)
 {
-	static const char *const classes[] = {"IN", "CH", "CS", "HS", "NONE",
-	                                      "ANY"};
+	static const char *const classes[] = {"IN", "CH",   "CS",
+	                                      "HS", "NONE", "ANY"};
 	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
-		if (n == strlen(classes[i]) && strncasecmp(w, classes[i], n) == 0)
+		if (n == strlen(classes[i]) &&
+		    strncasecmp(w, classes[i], n) == 0)
 			return classes[i];
 	if (n > 5 && strncasecmp(w, "CLASS", 5) == 0) {
 		for (size_t i = 5; i < n; i++)
@@ -404,7 +417,7 @@ static const char *zone_class_word(const char *w, size_t n)
  * to IN in place and any other class is an error. Returns false when the
  * record is in error (and is to be skipped). */
 static bool zone_check_fields(struct zone_reader *zr, const struct zone_file *f,
-                             char *q, uint64_t line)
+                              char *q, uint64_t line)
 {
 	const char *end = f->buf + f->len;
 	char *t = q;
@@ -443,11 +456,13 @@ static bool zone_check_fields(struct zone_reader *zr, const struct zone_file *f,
 			continue;
 		}
 		const char *c = zone_class_word(w, n);
-		if (c == NULL || strcmp(c, "IN") == 0)
-			return true;
+		if (c == NULL)
+			return true; /* the type: the fields are over */
+		if (strcmp(c, "IN") == 0)
+			continue; /* a TTL may follow the class */
 		if (n == 6 && strncasecmp(w, "CLASS1", 6) == 0) {
 			memcpy(w, "IN    ", 6);
-			return true;
+			continue;
 		}
 		char what[80];
 		snprintf(what, sizeof(what),
@@ -563,7 +578,8 @@ static void zone_scan(struct zone_reader *zr, struct zone_pos *zp)
 			 * record is skipped whole from its first line. */
 			uint64_t l = rec_line;
 			bool open_quote = false;
-			const char *e = zone_record_end(f, rec, &l, &open_quote);
+			const char *e =
+			    zone_record_end(f, rec, &l, &open_quote);
 			zone_error(zr, f, rec_line,
 			           s->state == ZS_STATE_INCLUDE
 			               ? "misplaced directive"
@@ -701,7 +717,8 @@ static int zone_read_file(struct zone_reader *zr, const char *path,
 			diag_add(zr->diag, parent->path, line,
 			         "$INCLUDE cycle: %s is already being read "
 			         "(included from %s)",
-			         path, a->parent ? a->parent->path : "the zone");
+			         path,
+			         a->parent ? a->parent->path : "the zone");
 			zr->errors++;
 			return -1;
 		}
@@ -725,8 +742,12 @@ static int zone_read_file(struct zone_reader *zr, const char *path,
 		s = NULL;
 		goto oom;
 	}
-	struct zone_pos zp = {.f = &f, .s = s, .cs_main = s->cs, .p = f.buf,
-	                      .line = 1, .at_start = true};
+	struct zone_pos zp = {.f = &f,
+	                      .s = s,
+	                      .cs_main = s->cs,
+	                      .p = f.buf,
+	                      .line = 1,
+	                      .at_start = true};
 	memcpy(zp.origin, origin, origin_len);
 	zp.origin_len = origin_len;
 	memcpy(s->zone_origin, origin, origin_len);

@@ -12,9 +12,9 @@ struct arena;
 
 /* Load cz->file with $ORIGIN defaulting to the zone name, reporting every
  * error as "FILE:LINE: message" into diag, FILE being the file that holds
- * the record (parsing goes on after an error so all are shown). The compiled zone lives in arena. Returns 0 and *out, or
- * -1. Any one thread at a time per arena; zones load on threads of their
- * own (the function keeps no state). */
+ * the record (parsing goes on after an error so all are shown). The compiled
+ * zone lives in arena. Returns 0 and *out, or -1. Any one thread at a time per
+ * arena; zones load on threads of their own (the function keeps no state). */
 int zone_load(const struct config_zone *cz, struct arena *arena,
               struct diag *diag, const struct zdb_zone **out);
 

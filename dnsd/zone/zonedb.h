@@ -1,7 +1,7 @@
 /* zonedb.h - the compiled, immutable in-memory zone index.
  * Built once per load (zone.c feeds it records as libzscanner parses them),
- * read by every worker without locks. RRsets are held in wire form so an answer is a
- * lookup plus copies. All memory comes from the snapshot's arena. */
+ * read by every worker without locks. RRsets are held in wire form so an answer
+ * is a lookup plus copies. All memory comes from the snapshot's arena. */
 #ifndef DNSD_ZONEDB_H
 #define DNSD_ZONEDB_H
 

@@ -554,7 +554,8 @@ static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
 			/* RFC 1034 section 3.6.2: one CNAME per name. */
 			if (++cnames == 2)
 				diag_add(diag, rr_path(b, r), r->line,
-				         "more than one CNAME at %s", node_str(n, name));
+				         "more than one CNAME at %s",
+				         node_str(n, name));
 			if (cname_rr == NULL)
 				cname_rr = r;
 			break;
