@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install the Debian packages dnsd needs to build and test, if any is missing.
-# Libraries: ldns, libevent, libcurl, inih, cmocka, libmaxminddb (headers and
-# pkg-config files). Test tools: python3-dnspython (integration tests),
+# Libraries: ldns, libevent, libcurl, inih, cmocka, libmaxminddb, libzscanner
+# (Knot's zone file scanner: libzscanner4, its headers and pkg-config file in
+# libknot-dev) (headers and pkg-config files). Test tools: python3-dnspython (integration tests),
 # dnsutils (dig), openssl (test TLS certificates), unbound
 # (the end-to-end tests resolve through it), prometheus (its promtool
 # checks /metrics). Chromium, for the status-page
@@ -9,7 +10,7 @@
 # likewise `make fuzz` adds clang and libclang-rt-14-dev (libFuzzer).
 set -e
 PKGS="build-essential pkg-config libldns-dev libevent-dev libcurl4-openssl-dev \
-libinih-dev libcmocka-dev libmaxminddb-dev python3 python3-dnspython dnsutils \
+libinih-dev libcmocka-dev libmaxminddb-dev libknot-dev libzscanner4 python3 python3-dnspython dnsutils \
 openssl unbound prometheus ${DEPS_EXTRA:-}"
 missing=""
 for p in $PKGS; do

@@ -1,6 +1,7 @@
 /* arena.c - bump allocation in large blocks, freed together. */
 #include "base/arena.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +34,15 @@ void *arena_alloc(struct arena *a, size_t size)
 	if (size == 0)
 		size = ARENA_ALIGN;
 	struct arena_block *b = a->head;
+	bool fresh = false;
 	if (b == NULL || b->size - b->used < size) {
 		/* Oversized requests get a block of their own. */
 		size_t bsize = size > ARENA_BLOCK / 4 ? size : ARENA_BLOCK;
-		b = malloc(sizeof(*b) + bsize);
+		/* An oversized block is all one allocation: calloc gets
+		 * it zeroed from fresh pages without a second pass. */
+		fresh = size > ARENA_BLOCK / 4;
+		b = fresh ? calloc(1, sizeof(*b) + bsize)
+		          : malloc(sizeof(*b) + bsize);
 		if (b == NULL)
 			return NULL;
 		b->size = bsize;
@@ -53,7 +59,8 @@ void *arena_alloc(struct arena *a, size_t size)
 	}
 	void *p = b->data + b->used;
 	b->used += size;
-	memset(p, 0, size);
+	if (!fresh)
+		memset(p, 0, size);
 	return p;
 }
 
@@ -73,6 +80,26 @@ char *arena_strdup(struct arena *a, const char *s)
 size_t arena_footprint(const struct arena *a)
 {
 	return a->footprint;
+}
+
+void arena_adopt(struct arena *dst, struct arena *src)
+{
+	if (src == NULL)
+		return;
+	struct arena_block *last = src->head;
+	if (last != NULL) {
+		while (last->next != NULL)
+			last = last->next;
+		/* Behind dst's head, which stays the block being filled. */
+		if (dst->head != NULL) {
+			last->next = dst->head->next;
+			dst->head->next = src->head;
+		} else {
+			dst->head = src->head;
+		}
+	}
+	dst->footprint += src->footprint;
+	free(src);
 }
 
 void arena_free(struct arena *a)

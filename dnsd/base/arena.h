@@ -16,6 +16,9 @@ void *arena_memdup(struct arena *a, const void *p, size_t size);
 char *arena_strdup(struct arena *a, const char *s);
 /* Bytes obtained from the system, for logs and metrics. */
 size_t arena_footprint(const struct arena *a);
+/* Move every block of src into dst (freed with it) and free src: a zone
+ * built in an arena of its own, on another thread, joins the snapshot's. */
+void arena_adopt(struct arena *dst, struct arena *src);
 /* Free every block; a NULL arena is ignored. */
 void arena_free(struct arena *a);
 

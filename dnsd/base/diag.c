@@ -77,6 +77,22 @@ void diag_warn(struct diag *d, const char *path, unsigned line, const char *fmt,
 	(void)diag_push(&d->warns, &d->nwarns, &d->warncap, msg);
 }
 
+void diag_take(struct diag *dst, struct diag *src)
+{
+	for (size_t i = 0; i < src->count; i++) {
+		const char *m = i < src->cap ? src->msgs[i] : NULL;
+		/* A message lost on src (NULL) still counts on dst. */
+		if (m == NULL || !diag_push(&dst->msgs, &dst->count, &dst->cap, m))
+			dst->count++;
+	}
+	for (size_t i = 0; i < src->nwarns; i++)
+		if (src->warns[i] != NULL)
+			(void)diag_push(&dst->warns, &dst->nwarns, &dst->warncap,
+			                src->warns[i]);
+	diag_free(src);
+	diag_init(src);
+}
+
 void diag_print(const struct diag *d)
 {
 	for (size_t i = 0; i < d->count && i < d->cap; i++)

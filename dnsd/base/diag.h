@@ -26,6 +26,9 @@ void diag_add(struct diag *d, const char *path, unsigned line, const char *fmt,
 /* Record one warning, written "PATH:LINE: warning: message". */
 void diag_warn(struct diag *d, const char *path, unsigned line, const char *fmt,
                ...) DNSD_PRINTF(4, 5);
+/* Move every message of src to the end of dst, in order; src is left
+ * empty. For errors and warnings collected on another thread. */
+void diag_take(struct diag *dst, struct diag *src);
 /* Write every error, then every warning, to stderr, one per line. */
 void diag_print(const struct diag *d);
 /* Send every error to the log at error level under part, and every

@@ -8,6 +8,7 @@
 #include "base/arena.h"
 #include "base/log.h"
 #include "snapshot/snapshot_lb.h"
+#include "snapshot/snapshot_zones.h"
 #include "zone/zone.h"
 
 static int zone_order(const void *a, const void *b)
@@ -64,20 +65,16 @@ int snapshot_build(const char *path, struct snapshot **out, struct diag *diag)
 		goto fail;
 	const struct zdb_zone **by_cfg = arena_alloc(
 	    s->arena, sizeof(*by_cfg) * (cfg->nzones ? cfg->nzones : 1));
-	const struct config_record **recs = arena_alloc(
-	    s->arena, sizeof(*recs) * (cfg->nrecords ? cfg->nrecords : 1));
-	if (by_cfg == NULL || recs == NULL)
+	if (by_cfg == NULL)
 		goto oom;
-	/* Load every zone even after a failure, so all errors are shown. */
-	for (size_t i = 0; i < cfg->nzones; i++) {
-		const struct zdb_zone *z = NULL;
-		size_t nrec = snapshot_lb_zone_records(cfg, i, recs);
-		if (zone_load_with(&cfg->zones[i], recs, nrec, s->arena, diag,
-		                   &z) == 0) {
-			s->zones[s->nzones++] = z;
-			by_cfg[i] = z;
-		}
-	}
+	/* Load every zone even after a failure, so all errors are shown;
+	 * independent zones in parallel, on at most as many threads as
+	 * will answer queries. */
+	(void)snapshot_load_zones(cfg, cfg->server.threads, s->arena, diag,
+	                          by_cfg);
+	for (size_t i = 0; i < cfg->nzones; i++)
+		if (by_cfg[i] != NULL)
+			s->zones[s->nzones++] = by_cfg[i];
 	if (snapshot_lb_attach(s, cfg, by_cfg, diag) != 0 ||
 	    diag->count != errors)
 		goto fail;

@@ -1,5 +1,6 @@
-/* zone.h - reads an RFC 1035 master file with ldns into a zdb_zone.
- * zone.c is the only user of ldns; nothing on the query path calls it. */
+/* zone.h - reads an RFC 1035 master file (and the files it includes) with
+ * libzscanner into a zdb_zone. zone.c is the only user of libzscanner;
+ * nothing on the query path calls it. */
 #ifndef DNSD_ZONE_H
 #define DNSD_ZONE_H
 
@@ -10,9 +11,10 @@
 struct arena;
 
 /* Load cz->file with $ORIGIN defaulting to the zone name, reporting every
- * error as "FILE:LINE: message" into diag (parsing goes on after an error so
- * all are shown). The compiled zone lives in arena. Returns 0 and *out, or
- * -1. Any one thread at a time per arena. */
+ * error as "FILE:LINE: message" into diag, FILE being the file that holds
+ * the record (parsing goes on after an error so all are shown). The compiled
+ * zone lives in arena. Returns 0 and *out, or -1. Any one thread at a time per
+ * arena; zones load on threads of their own (the function keeps no state). */
 int zone_load(const struct config_zone *cz, struct arena *arena,
               struct diag *diag, const struct zdb_zone **out);
 

@@ -1,7 +1,7 @@
 /* zonedb.h - the compiled, immutable in-memory zone index.
- * Built once per load (zone.c feeds it records parsed by ldns), read by every
- * worker without locks. RRsets are held in wire form so an answer is a
- * lookup plus copies. All memory comes from the snapshot's arena. */
+ * Built once per load (zone.c feeds it records as libzscanner parses them),
+ * read by every worker without locks. RRsets are held in wire form so an answer
+ * is a lookup plus copies. All memory comes from the snapshot's arena. */
 #ifndef DNSD_ZONEDB_H
 #define DNSD_ZONEDB_H
 
@@ -130,6 +130,11 @@ int zdb_builder_finish(struct zdb_builder *b, struct arena *arena,
                        struct diag *diag, const struct zdb_zone **out);
 
 void zdb_builder_abort(struct zdb_builder *b);
+
+/* The file the next records come from ($INCLUDE): errors about them,
+ * here and at finish, name it. The builder starts with the path given to
+ * zdb_builder_new. Returns 0 or -1 (out of memory, or 65,536 files). */
+int zdb_builder_set_file(struct zdb_builder *b, const char *path);
 
 /* Make name (inside the zone, any case) exist even with no records, with
  * its empty non-terminal ancestors: load-balanced names are answered from

@@ -23,6 +23,7 @@ struct zdb_brr {
 	unsigned line;
 	uint16_t type;
 	uint16_t rdlen;
+	uint16_t file; /* index into files: the file holding the record */
 	uint8_t owner_len;
 	bool dup; /* an identical RR came earlier */
 };
@@ -46,7 +47,12 @@ struct zdb_builder {
 	size_t apex_len;
 	unsigned apex_labels;
 	char *zone_name;
-	char *path;
+	char *path; /* files[file], the file records are added from now */
+	/* Every file the zone was read from ($INCLUDE), files[0] the zone
+	 * file itself: errors found at finish name the file of the RR. */
+	char **files;
+	size_t nfiles;
+	uint16_t file;
 	struct zdb_brr *rrs;
 	size_t nrr;
 	size_t caprr;
@@ -89,12 +95,44 @@ struct zdb_builder *zdb_builder_new(const uint8_t *apex, size_t apex_len,
 	b->apex_len = apex_len;
 	b->apex_labels = (unsigned)labels;
 	b->zone_name = xstrdup(zone_name);
-	b->path = xstrdup(path);
-	if (b->zone_name == NULL || b->path == NULL) {
+	b->files = calloc(1, sizeof(*b->files));
+	if (b->files != NULL)
+		b->files[0] = xstrdup(path);
+	if (b->zone_name == NULL || b->files == NULL || b->files[0] == NULL) {
 		zdb_builder_abort(b);
 		return NULL;
 	}
+	b->nfiles = 1;
+	b->path = b->files[0];
 	return b;
+}
+
+int zdb_builder_set_file(struct zdb_builder *b, const char *path)
+{
+	for (size_t i = 0; i < b->nfiles; i++)
+		if (strcmp(b->files[i], path) == 0) {
+			b->file = (uint16_t)i;
+			b->path = b->files[i];
+			return 0;
+		}
+	if (b->nfiles > UINT16_MAX)
+		return -1;
+	char **f = realloc(b->files, (b->nfiles + 1) * sizeof(*f));
+	if (f == NULL)
+		return -1;
+	b->files = f;
+	f[b->nfiles] = xstrdup(path);
+	if (f[b->nfiles] == NULL)
+		return -1;
+	b->file = (uint16_t)b->nfiles;
+	b->path = f[b->nfiles++];
+	return 0;
+}
+
+/* The file that holds RR r, for errors found at finish. */
+static const char *rr_path(const struct zdb_builder *b, const struct zdb_brr *r)
+{
+	return b->files[r->file];
 }
 
 void zdb_builder_abort(struct zdb_builder *b)
@@ -102,7 +140,9 @@ void zdb_builder_abort(struct zdb_builder *b)
 	if (b == NULL)
 		return;
 	free(b->zone_name);
-	free(b->path);
+	for (size_t i = 0; i < b->nfiles; i++)
+		free(b->files[i]);
+	free(b->files);
 	free(b->rrs);
 	free(b->pool);
 	free(b->nodes);
@@ -215,6 +255,7 @@ int zdb_builder_add(struct zdb_builder *b, const uint8_t *owner,
 	r->rdlen = rdlen;
 	r->ttl = ttl;
 	r->line = line;
+	r->file = b->file;
 	r->seq = (uint32_t)b->nrr;
 	b->nrr++;
 	return 0;
@@ -366,7 +407,12 @@ static int build_nodes(struct zdb_builder *b)
 		       memcmp(b->rrs[j].owner, r->owner, r->owner_len) == 0)
 			j++;
 		uint32_t h = dname_hash(r->owner, r->owner_len);
-		long k = bnode_find(b, r->owner, r->owner_len, h);
+		/* Owners come shortest first, so an owner can exist already
+		 * only as the apex: an empty non-terminal is made for a
+		 * longer name, after its own RRs had their turn. */
+		long k = r->owner_len == b->apex_len
+		             ? bnode_find(b, r->owner, r->owner_len, h)
+		             : -1;
 		if (k < 0)
 			k = bnode_add(b, r->owner, r->owner_len, h);
 		if (k < 0)
@@ -456,6 +502,13 @@ static void mark_dups(struct zdb_builder *b, size_t first, size_t end,
 }
 
 /* Drop duplicates, count RRsets and apply the per-name rules. */
+/* The node's name as text, for an error (made only when one is said). */
+static const char *node_str(const struct zdb_bnode *n, char buf[DNAME_STRLEN])
+{
+	dname_to_str(n->name, n->name_len, buf, DNAME_STRLEN);
+	return buf;
+}
+
 static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
                        struct diag *diag, size_t *soa_count,
                        struct zdb_dupkey *keys)
@@ -463,11 +516,10 @@ static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
 	char name[DNAME_STRLEN];
 	char tbuf[16];
 	bool apex = n->flags & ZDB_NODE_APEX;
-	unsigned cname_line = 0;
-	unsigned other_line = 0;
+	const struct zdb_brr *cname_rr = NULL;
+	const struct zdb_brr *other_rr = NULL;
 	size_t cnames = 0;
 	bool has_ns = false;
-	dname_to_str(n->name, n->name_len, name, sizeof(name));
 	for (size_t i = n->first; i < n->first + n->count; i++) {
 		struct zdb_brr *r = &b->rrs[i];
 		bool first_of_type =
@@ -475,7 +527,7 @@ static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
 		if (first_of_type) {
 			size_t end = i + 1;
 			size_t kept = 0;
-			unsigned over_line = 0;
+			const struct zdb_brr *over = NULL;
 			while (end < n->first + n->count &&
 			       b->rrs[end].type == r->type)
 				end++;
@@ -485,13 +537,13 @@ static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
 			 * 1035 section 4.1.1): more cannot be served. */
 			for (size_t k = i; k < end; k++)
 				if (!b->rrs[k].dup && ++kept == UINT16_MAX + 1u)
-					over_line = b->rrs[k].line;
-			if (over_line != 0)
+					over = &b->rrs[k];
+			if (over != NULL)
 				diag_add(
-				    diag, b->path, over_line,
+				    diag, rr_path(b, over), over->line,
 				    "more than %u %s records at %s", UINT16_MAX,
 				    dns_type_name(r->type, tbuf, sizeof(tbuf)),
-				    name);
+				    node_str(n, name));
 			n->nsets++;
 		}
 		if (r->dup)
@@ -501,40 +553,43 @@ static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
 		case DNS_TYPE_CNAME:
 			/* RFC 1034 section 3.6.2: one CNAME per name. */
 			if (++cnames == 2)
-				diag_add(diag, b->path, r->line,
-				         "more than one CNAME at %s", name);
-			if (cname_line == 0)
-				cname_line = r->line;
+				diag_add(diag, rr_path(b, r), r->line,
+				         "more than one CNAME at %s",
+				         node_str(n, name));
+			if (cname_rr == NULL)
+				cname_rr = r;
 			break;
 		case DNS_TYPE_SOA:
 			if (!apex)
-				diag_add(diag, b->path, r->line,
+				diag_add(diag, rr_path(b, r), r->line,
 				         "SOA record at %s, which is not the "
 				         "zone apex",
-				         name);
+				         node_str(n, name));
 			else if (++*soa_count == 2)
-				diag_add(diag, b->path, r->line,
+				diag_add(diag, rr_path(b, r), r->line,
 				         "more than one SOA record at the "
 				         "zone apex");
-			other_line = other_line ? other_line : r->line;
+			other_rr = other_rr ? other_rr : r;
 			break;
 		case DNS_TYPE_NS:
 			has_ns = true;
-			other_line = other_line ? other_line : r->line;
+			other_rr = other_rr ? other_rr : r;
 			break;
 		default:
-			other_line = other_line ? other_line : r->line;
+			other_rr = other_rr ? other_rr : r;
 			break;
 		}
 	}
 	/* RFC 2181 section 10.1: a CNAME stands alone. Name the later of the
-	 * two lines, where the conflict becomes visible. */
-	if (cname_line != 0 && other_line != 0)
-		diag_add(diag, b->path,
-		         cname_line > other_line ? cname_line : other_line,
+	 * two records, where the conflict becomes visible. */
+	if (cname_rr != NULL && other_rr != NULL) {
+		const struct zdb_brr *later =
+		    cname_rr->seq > other_rr->seq ? cname_rr : other_rr;
+		diag_add(diag, rr_path(b, later), later->line,
 		         "CNAME beside other data at %s (RFC 2181 section "
 		         "10.1)",
-		         name);
+		         node_str(n, name));
+	}
 	if (has_ns && !apex)
 		n->flags |= ZDB_NODE_DELEGATION;
 	if (n->name[0] == 1 && n->name[1] == '*')
@@ -545,6 +600,14 @@ static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
  * wildcard-child hint. */
 static void mark_relatives(struct zdb_builder *b)
 {
+	/* Without a cut or a wildcard no flag can change: skip the walk
+	 * (one hash probe per ancestor of every name). */
+	bool any = false;
+	for (size_t k = 0; k < b->nnodes && !any; k++)
+		any = b->nodes[k].flags &
+		      (ZDB_NODE_DELEGATION | ZDB_NODE_WILDCARD);
+	if (!any)
+		return;
 	for (size_t k = 0; k < b->nnodes; k++) {
 		struct zdb_bnode *n = &b->nodes[k];
 		size_t off = 1u + n->name[0];
@@ -788,7 +851,7 @@ int zdb_builder_finish(struct zdb_builder *b, struct arena *arena,
 	if (build_nodes(b) < 0)
 		goto oom;
 	if (b->nnodes > UINT32_MAX / 4) {
-		diag_add(diag, b->path, 0, "zone %s has too many names",
+		diag_add(diag, b->files[0], 0, "zone %s has too many names",
 		         b->zone_name);
 		goto done;
 	}
@@ -810,24 +873,25 @@ int zdb_builder_finish(struct zdb_builder *b, struct arena *arena,
 		check_node(b, &b->nodes[k], diag, &soa_count, keys);
 	free(keys);
 	struct zdb_bnode *apex = &b->nodes[0];
-	unsigned soa_line = 0;
+	const struct zdb_brr *soa = NULL;
 	for (size_t i = apex->first; i < apex->first + apex->count; i++) {
 		if (b->rrs[i].type == DNS_TYPE_NS)
 			apex_ns = true;
-		if (b->rrs[i].type == DNS_TYPE_SOA && soa_line == 0)
-			soa_line = b->rrs[i].line;
+		if (b->rrs[i].type == DNS_TYPE_SOA && soa == NULL)
+			soa = &b->rrs[i];
 	}
 	/* RFC 1035 section 5.2: a zone starts with its SOA, so a missing one
 	 * is reported at line 1, where it belongs; RFC 1034 section 4.2.1
 	 * requires NS records at the top of the zone: a missing NS is
 	 * reported at the SOA that they go with. */
 	if (soa_count == 0)
-		diag_add(diag, b->path, 1,
+		diag_add(diag, b->files[0], 1,
 		         "zone %s has no SOA record at its "
 		         "apex",
 		         b->zone_name);
 	if (!apex_ns)
-		diag_add(diag, b->path, soa_line ? soa_line : 1,
+		diag_add(diag, soa ? rr_path(b, soa) : b->files[0],
+		         soa ? soa->line : 1,
 		         "zone %s has no NS record at its "
 		         "apex",
 		         b->zone_name);
@@ -840,7 +904,7 @@ int zdb_builder_finish(struct zdb_builder *b, struct arena *arena,
 	ret = 0;
 	goto done;
 oom:
-	diag_add(diag, b->path, 0, "zone %s: out of memory", b->zone_name);
+	diag_add(diag, b->files[0], 0, "zone %s: out of memory", b->zone_name);
 	*out = NULL;
 done:
 	zdb_builder_abort(b);

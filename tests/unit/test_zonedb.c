@@ -1,4 +1,5 @@
-/* test_zonedb.c - zone index building, validation and lookup (no ldns). */
+/* test_zonedb.c - zone index building, validation and lookup (no zone
+ * file). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -517,6 +518,36 @@ static void test_cname_and_other(void **state)
 	fix_free(f);
 }
 
+/* Records from an included file ($INCLUDE): errors found at finish name
+ * the file that holds the record, not the zone file. */
+static void test_errors_name_the_file_of_the_record(void **state)
+{
+	(void)state;
+	struct fix *f = fix_new("example.com.");
+	add_base(f);
+	assert_int_equal(add_a(f, "c.example.com.", 60, 1, 2, 3, 4, 3), 0);
+	assert_int_equal(zdb_builder_set_file(f->b, "sub/part.zone"), 0);
+	assert_int_equal(add_name(f, "c.example.com.", DNS_TYPE_CNAME, 60,
+	                          "example.com.", 5),
+	                 0);
+	assert_int_equal(add_soa(f, "x.example.com.", 60, 1, 1, 6), 0);
+	/* Back in the zone file, as after the $INCLUDE line. */
+	assert_int_equal(zdb_builder_set_file(f->b, PATH), 0);
+	assert_int_equal(add_name(f, "d.example.com.", DNS_TYPE_CNAME, 60,
+	                          "example.com.", 4),
+	                 0);
+	assert_int_equal(add_name(f, "d.example.com.", DNS_TYPE_CNAME, 60,
+	                          "other.example.com.", 8),
+	                 0);
+	assert_int_equal(finish(f), -1);
+	assert_int_equal(f->diag.count, 3);
+	assert_true(has_diag(f, "sub/part.zone:5: CNAME beside other data at "
+	                        "c.example.com."));
+	assert_true(has_diag(f, "sub/part.zone:6: SOA record at "));
+	assert_true(has_diag(f, PATH ":8: more than one CNAME at d.example"));
+	fix_free(f);
+}
+
 static void test_cname_at_apex(void **state)
 {
 	(void)state;
@@ -797,6 +828,7 @@ int main(void)
 	    cmocka_unit_test(test_many_names),
 	    cmocka_unit_test(test_dup_many_at_one_name),
 	    cmocka_unit_test(test_rrset_count_limit),
+	    cmocka_unit_test(test_errors_name_the_file_of_the_record),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
