@@ -4,13 +4,16 @@
 # pkg-config files). Test tools: python3-dnspython (integration tests),
 # dnsutils (dig), openssl (test TLS certificates), unbound
 # (the end-to-end tests resolve through it), prometheus (its promtool
-# checks /metrics). Chromium, for the status-page
+# checks /metrics). dnstap: libfstrm-dev, libprotobuf-c-dev and
+# protobuf-c-compiler (protoc-c) to build, fstrm-bin (fstrm_capture) and
+# dnstap-ldns to test. Chromium, for the status-page
 # test, is big: only `make e2e-browser` installs it (DEPS_EXTRA=chromium);
 # likewise `make fuzz` adds clang and libclang-rt-14-dev (libFuzzer).
 set -e
 PKGS="build-essential pkg-config libldns-dev libevent-dev libcurl4-openssl-dev \
 libinih-dev libcmocka-dev libmaxminddb-dev python3 python3-dnspython dnsutils \
-openssl unbound prometheus ${DEPS_EXTRA:-}"
+openssl unbound prometheus libfstrm-dev libprotobuf-c-dev protobuf-c-compiler \
+fstrm-bin dnstap-ldns ${DEPS_EXTRA:-}"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
