@@ -13,6 +13,7 @@
 
 #include "base/log.h"
 #include "base/version.h"
+#include "dnstap/dnstap_file.h"
 
 /* Frame Streams content type every dnstap reader expects. */
 #define DNSTAP_CONTENT_TYPE "protobuf:dnstap.Dnstap"
@@ -28,7 +29,13 @@
  * ~100 + the response, so 1 MiB holds a full queue of typical frames and
  * the largest TCP pair (2 x 64 KiB). Pages are touched only as used. */
 #define DNSTAP_RING_BYTES (1u << 20)
-/* Queue plus fstrm's output queue (64), rounded up to a power of 2. */
+/* Frames fstrm's I/O thread gathers into one write: 128 is the most its
+ * writer passes in one writev (256 iovecs, length + frame each), so a busy
+ * sink costs one system call per 64 queries. The byte limit is fstrm's
+ * maximum, so the count decides for typical frames. */
+#define DNSTAP_OUTPUT_QUEUE 128
+#define DNSTAP_BUFFER_HINT  FSTRM_IOTHR_BUFFER_HINT_MAX
+/* Queue plus the output queue, rounded up to a power of 2. */
 #define DNSTAP_RING_SLOTS 8192
 /* SPEC 10 wants a returning collector reconnected within 10 s; fstrm
  * retries every reopen interval and its I/O thread wakes at least once a
@@ -74,6 +81,7 @@ static void dnstap_sink_release(struct dnstap_sink *s)
 	free(s->cfg_version);
 	free(s->identity);
 	free(s->version);
+	free(s->who.prefix);
 	free(s);
 }
 
@@ -97,12 +105,7 @@ static struct fstrm_writer *dnstap_writer(const struct config_server *cfg)
 		w = fstrm_unix_writer_init(uo, wopt);
 		fstrm_unix_writer_options_destroy(&uo);
 	} else {
-		struct fstrm_file_options *fo = fstrm_file_options_init();
-		if (fo == NULL)
-			goto out;
-		fstrm_file_options_set_file_path(fo, cfg->dnstap_path);
-		w = fstrm_file_writer_init(fo, wopt);
-		fstrm_file_options_destroy(&fo);
+		w = dnstap_file_writer(cfg->dnstap_path, wopt);
 	}
 out:
 	fstrm_writer_options_destroy(&wopt);
@@ -123,6 +126,10 @@ static struct fstrm_iothr *dnstap_iothr(struct fstrm_writer **w,
 	    fstrm_iothr_options_set_queue_notify_threshold(
 	        o, DNSTAP_WAKE_SPACE) == fstrm_res_success &&
 	    fstrm_iothr_options_set_reopen_interval(o, DNSTAP_REOPEN_S) ==
+	        fstrm_res_success &&
+	    fstrm_iothr_options_set_output_queue_size(o, DNSTAP_OUTPUT_QUEUE) ==
+	        fstrm_res_success &&
+	    fstrm_iothr_options_set_buffer_hint(o, DNSTAP_BUFFER_HINT) ==
 	        fstrm_res_success &&
 	    /* One producer per queue: fstrm's lock-free queue. */
 	    fstrm_iothr_options_set_queue_model(
@@ -169,6 +176,8 @@ int dnstap_sink_new(const struct config_server *cfg, unsigned nqueues,
 			goto oom;
 	s->who.identity = s->identity;
 	s->who.version = s->version;
+	if (dnstap_msg_prefix(&s->who) != 0)
+		goto oom;
 	struct fstrm_writer *w = dnstap_writer(cfg);
 	if (w == NULL) {
 		log_error("dnstap", "cannot set up the %s writer for %s", what,

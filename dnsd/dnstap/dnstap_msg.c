@@ -3,6 +3,7 @@
 #include "dnstap/dnstap_msg.h"
 
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dnstap.pb-c.h"
@@ -33,25 +34,12 @@ static bool dnstap_addr(const struct sockaddr *sa, ProtobufCBinaryData *addr,
 	return false;
 }
 
-/* Fill d and m (m is d's message) for one frame. */
-static void dnstap_fill(const struct dnstap_who *who,
-                        const struct dnstap_event *ev, enum dnstap_kind kind,
-                        Dnstap__Dnstap *d, Dnstap__Message *m)
+/* Fill m for one frame. */
+static void dnstap_fill(const struct dnstap_event *ev, enum dnstap_kind kind,
+                        Dnstap__Message *m)
 {
-	Dnstap__Dnstap dinit = DNSTAP__DNSTAP__INIT;
 	Dnstap__Message minit = DNSTAP__MESSAGE__INIT;
-	*d = dinit;
 	*m = minit;
-	d->type = DNSTAP__DNSTAP__TYPE__MESSAGE;
-	d->message = m;
-	/* protobuf-c's bytes fields are not const; packing only reads. */
-	d->has_identity = true;
-	d->identity.data = (uint8_t *)(uintptr_t)who->identity;
-	d->identity.len = strlen(who->identity);
-	d->has_version = true;
-	d->version.data = (uint8_t *)(uintptr_t)who->version;
-	d->version.len = strlen(who->version);
-
 	m->type = kind == DNSTAP_AUTH_QUERY
 	              ? DNSTAP__MESSAGE__TYPE__AUTH_QUERY
 	              : DNSTAP__MESSAGE__TYPE__AUTH_RESPONSE;
@@ -89,18 +77,64 @@ static void dnstap_fill(const struct dnstap_who *who,
 	}
 }
 
+int dnstap_msg_prefix(struct dnstap_who *who)
+{
+	Dnstap__Dnstap d = DNSTAP__DNSTAP__INIT;
+	d.type = DNSTAP__DNSTAP__TYPE__MESSAGE;
+	/* protobuf-c's bytes fields are not const; packing only reads. */
+	d.has_identity = true;
+	d.identity.data = (uint8_t *)(uintptr_t)who->identity;
+	d.identity.len = strlen(who->identity);
+	d.has_version = true;
+	d.version.data = (uint8_t *)(uintptr_t)who->version;
+	d.version.len = strlen(who->version);
+	who->prefix_len = dnstap__dnstap__get_packed_size(&d);
+	who->prefix = malloc(who->prefix_len);
+	if (who->prefix == NULL)
+		return -1;
+	dnstap__dnstap__pack(&d, who->prefix);
+	return 0;
+}
+
+/* Dnstap.message: field 14, length-delimited ((14 << 3) | 2). */
+#define DNSTAP_MESSAGE_TAG 0x72
+/* The most a Message's fields take besides the DNS message's own bytes:
+ * 12 one-byte tags, 4 varints of up to 10 bytes, 2 fixed32, 2 ports and 3
+ * lengths of up to 5, 2 addresses of 16 (see dnstap.proto). */
+#define DNSTAP_MESSAGE_OVERHEAD 160
+/* Longest varint of a length below 2^35. */
+#define DNSTAP_LEN_MAX 5
+
+/* A frame is the constant prefix followed by field 14 holding the packed
+ * Message: protobuf merges concatenated fields, so this decodes as one
+ * Dnstap, and protobuf-c packs only the small Message per frame (packing
+ * the nested Dnstap walked the Message twice, for its size first). */
 uint8_t *dnstap_msg_encode(const struct dnstap_who *who,
                            const struct dnstap_event *ev,
                            enum dnstap_kind kind, struct dnstap_ring *r,
                            struct dnstap_slot **slot, size_t *len)
 {
-	Dnstap__Dnstap d;
 	Dnstap__Message m;
-	dnstap_fill(who, ev, kind, &d, &m);
-	size_t n = dnstap__dnstap__get_packed_size(&d);
-	uint8_t *out = dnstap_ring_reserve(r, n, slot);
+	dnstap_fill(ev, kind, &m);
+	size_t data = kind == DNSTAP_AUTH_QUERY ? ev->qlen : ev->rlen;
+	size_t bound =
+	    who->prefix_len + 1 + DNSTAP_LEN_MAX + DNSTAP_MESSAGE_OVERHEAD + data;
+	uint8_t *out = dnstap_ring_reserve(r, bound, slot);
 	if (out == NULL)
 		return NULL;
-	*len = dnstap__dnstap__pack(&d, out);
+	size_t at = who->prefix_len;
+	memcpy(out, who->prefix, at);
+	out[at++] = DNSTAP_MESSAGE_TAG;
+	uint8_t *body = out + at + DNSTAP_LEN_MAX;
+	size_t mlen = dnstap__message__pack(&m, body);
+	size_t v = mlen;
+	while (v >= 0x80) {
+		out[at++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	out[at++] = (uint8_t)v;
+	memmove(out + at, body, mlen);
+	*len = at + mlen;
+	dnstap_ring_shrink(r, *slot, *len);
 	return out;
 }

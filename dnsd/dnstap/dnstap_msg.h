@@ -24,11 +24,18 @@ struct dnstap_event {
 	struct timespec qtime, rtime; /* CLOCK_REALTIME */
 };
 
-/* Server identity and version, in every frame. */
+/* Server identity and version, in every frame: packed once per sink
+ * (dnstap_msg_prefix) and copied in front of each frame's Message. */
 struct dnstap_who {
 	const char *identity;
 	const char *version;
+	uint8_t *prefix; /* Dnstap{identity, version, type} packed */
+	size_t prefix_len;
 };
+
+/* Pack who's constant part into who->prefix (malloc'ed; the caller frees
+ * it). Returns 0 or -1. Not on the answer path. */
+int dnstap_msg_prefix(struct dnstap_who *who);
 
 enum dnstap_kind { DNSTAP_AUTH_QUERY, DNSTAP_AUTH_RESPONSE };
 

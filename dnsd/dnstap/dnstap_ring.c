@@ -80,6 +80,12 @@ uint8_t *dnstap_ring_reserve(struct dnstap_ring *r, size_t len,
 	return r->buf + off;
 }
 
+void dnstap_ring_shrink(struct dnstap_ring *r, struct dnstap_slot *slot,
+                        size_t len)
+{
+	r->head = slot->off + len;
+}
+
 void dnstap_ring_unreserve(struct dnstap_ring *r, struct dnstap_slot *slot)
 {
 	/* Only the newest slot can be undone, and it was never published. */

@@ -38,6 +38,10 @@ void dnstap_ring_free(struct dnstap_ring *r);
  * release callback. Producer thread only. */
 uint8_t *dnstap_ring_reserve(struct dnstap_ring *r, size_t len,
                              struct dnstap_slot **slot);
+/* The last reserve needs only len bytes (at most what it asked for): the
+ * rest goes back at once. Producer only. */
+void dnstap_ring_shrink(struct dnstap_ring *r, struct dnstap_slot *slot,
+                        size_t len);
 /* Undo the last reserve (fstrm refused the frame). Producer only. */
 void dnstap_ring_unreserve(struct dnstap_ring *r, struct dnstap_slot *slot);
 /* fstrm's free callback: the frame in slot (free_data) is done with. Any
