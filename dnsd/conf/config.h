@@ -34,7 +34,11 @@ struct config_prefix {
 };
 
 /* [server] dnstap (SPEC 10): where dnstap messages go, if anywhere. */
-enum config_dnstap { CONFIG_DNSTAP_OFF, CONFIG_DNSTAP_UNIX, CONFIG_DNSTAP_FILE };
+enum config_dnstap {
+	CONFIG_DNSTAP_OFF,
+	CONFIG_DNSTAP_UNIX,
+	CONFIG_DNSTAP_FILE
+};
 
 struct config_server {
 	struct config_sockaddr *listen;

@@ -100,8 +100,7 @@ static struct fstrm_writer *dnstap_writer(const struct config_server *cfg)
 		    fstrm_unix_writer_options_init();
 		if (uo == NULL)
 			goto out;
-		fstrm_unix_writer_options_set_socket_path(uo,
-		                                          cfg->dnstap_path);
+		fstrm_unix_writer_options_set_socket_path(uo, cfg->dnstap_path);
 		w = fstrm_unix_writer_init(uo, wopt);
 		fstrm_unix_writer_options_destroy(&uo);
 	} else {
@@ -158,8 +157,8 @@ int dnstap_sink_new(const struct config_server *cfg, unsigned nqueues,
 	if (gethostname(host, sizeof(host)) != 0)
 		strcpy(host, "dnsd");
 	host[sizeof(host) - 1] = '\0';
-	s->identity = strdup(cfg->dnstap_identity ? cfg->dnstap_identity
-	                                          : host);
+	s->identity =
+	    strdup(cfg->dnstap_identity ? cfg->dnstap_identity : host);
 	s->version = strdup(cfg->dnstap_version ? cfg->dnstap_version
 	                                        : "dnsd " DNSD_VERSION);
 	s->queues = calloc(nqueues, sizeof(*s->queues));
@@ -196,8 +195,9 @@ int dnstap_sink_new(const struct config_server *cfg, unsigned nqueues,
 	}
 	for (unsigned i = 0; i < nqueues; i++)
 		s->queues[i] = fstrm_iothr_get_input_queue_idx(s->iothr, i);
-	log_info("dnstap", "logging queries to %s:%s (identity \"%s\", "
-	                   "version \"%s\")",
+	log_info("dnstap",
+	         "logging queries to %s:%s (identity \"%s\", "
+	         "version \"%s\")",
 	         what, s->path, s->identity, s->version);
 	*out = s;
 	return 0;
@@ -213,7 +213,8 @@ bool dnstap_sink_same(const struct dnstap_sink *s,
 {
 	if (cfg->dnstap == CONFIG_DNSTAP_OFF || s == NULL)
 		return cfg->dnstap == CONFIG_DNSTAP_OFF && s == NULL;
-	return s->kind == cfg->dnstap && strcmp(s->path, cfg->dnstap_path) == 0 &&
+	return s->kind == cfg->dnstap &&
+	       strcmp(s->path, cfg->dnstap_path) == 0 &&
 	       dnstap_streq(s->cfg_identity, cfg->dnstap_identity) &&
 	       dnstap_streq(s->cfg_version, cfg->dnstap_version);
 }
@@ -254,29 +255,43 @@ static void *dnstap_reap(void *arg)
 	return NULL;
 }
 
+/* A reaper for s with its thread started, or NULL. */
+static struct dnstap_reaper *dnstap_reaper_start(struct dnstap_sink *s)
+{
+	struct dnstap_reaper *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	pthread_condattr_t ca;
+	if (pthread_condattr_init(&ca) != 0) {
+		free(r);
+		return NULL;
+	}
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&r->lock, NULL);
+	r->sink = s;
+	pthread_attr_t ta;
+	pthread_t t;
+	bool started = false;
+	if (pthread_attr_init(&ta) == 0) {
+		pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+		started = pthread_create(&t, &ta, dnstap_reap, r) == 0;
+		pthread_attr_destroy(&ta);
+	}
+	if (!started) {
+		dnstap_reaper_free(r);
+		return NULL;
+	}
+	return r;
+}
+
 void dnstap_sink_free(struct dnstap_sink *s, unsigned wait_ms)
 {
 	if (s == NULL)
 		return;
-	struct dnstap_reaper *r = calloc(1, sizeof(*r));
-	pthread_condattr_t ca;
-	pthread_t t;
-	pthread_attr_t ta;
-	bool started = false;
-	if (r != NULL && pthread_condattr_init(&ca) == 0) {
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&r->cond, &ca);
-		pthread_condattr_destroy(&ca);
-		pthread_mutex_init(&r->lock, NULL);
-		r->sink = s;
-		pthread_attr_init(&ta);
-		pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
-		started = pthread_create(&t, &ta, dnstap_reap, r) == 0;
-		pthread_attr_destroy(&ta);
-		if (!started)
-			dnstap_reaper_free(r);
-	}
-	if (!started) {
+	struct dnstap_reaper *r = dnstap_reaper_start(s);
+	if (r == NULL) {
 		/* No thread to spare: tear down here, unbounded. */
 		fstrm_iothr_destroy(&s->iothr);
 		dnstap_sink_release(s);

@@ -23,8 +23,7 @@ static bool dnstap_addr(const struct sockaddr *sa, ProtobufCBinaryData *addr,
 		return true;
 	}
 	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 =
-		    (const struct sockaddr_in6 *)sa;
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
 		addr->data = (uint8_t *)(uintptr_t)&s6->sin6_addr;
 		addr->len = 16;
 		*port = ntohs(s6->sin6_port);
@@ -110,15 +109,15 @@ int dnstap_msg_prefix(struct dnstap_who *who)
  * Dnstap, and protobuf-c packs only the small Message per frame (packing
  * the nested Dnstap walked the Message twice, for its size first). */
 uint8_t *dnstap_msg_encode(const struct dnstap_who *who,
-                           const struct dnstap_event *ev,
-                           enum dnstap_kind kind, struct dnstap_ring *r,
-                           struct dnstap_slot **slot, size_t *len)
+                           const struct dnstap_event *ev, enum dnstap_kind kind,
+                           struct dnstap_ring *r, struct dnstap_slot **slot,
+                           size_t *len)
 {
 	Dnstap__Message m;
 	dnstap_fill(ev, kind, &m);
 	size_t data = kind == DNSTAP_AUTH_QUERY ? ev->qlen : ev->rlen;
-	size_t bound =
-	    who->prefix_len + 1 + DNSTAP_LEN_MAX + DNSTAP_MESSAGE_OVERHEAD + data;
+	size_t bound = who->prefix_len + 1 + DNSTAP_LEN_MAX +
+	               DNSTAP_MESSAGE_OVERHEAD + data;
 	uint8_t *out = dnstap_ring_reserve(r, bound, slot);
 	if (out == NULL)
 		return NULL;

@@ -44,8 +44,8 @@ enum dnstap_kind { DNSTAP_AUTH_QUERY, DNSTAP_AUTH_RESPONSE };
  * length in *len and its slot in *slot, or NULL when r is full. r's
  * producer thread only. */
 uint8_t *dnstap_msg_encode(const struct dnstap_who *who,
-                           const struct dnstap_event *ev,
-                           enum dnstap_kind kind, struct dnstap_ring *r,
-                           struct dnstap_slot **slot, size_t *len);
+                           const struct dnstap_event *ev, enum dnstap_kind kind,
+                           struct dnstap_ring *r, struct dnstap_slot **slot,
+                           size_t *len);
 
 #endif

@@ -62,7 +62,8 @@ uint8_t *dnstap_ring_reserve(struct dnstap_ring *r, size_t len,
 			if (r->size - r->head >= len)
 				off = r->head;
 			else if (len < tail)
-				off = 0; /* wrap; the end's leftover is unused */
+				off =
+				    0; /* wrap; the end's leftover is unused */
 			else
 				return NULL;
 		} else if (r->head + len < tail) {

@@ -21,11 +21,12 @@ struct dnstap_slot {
 
 struct dnstap_ring {
 	uint8_t *buf;
-	size_t size;  /* bytes */
-	size_t head;  /* next byte to write (producer only) */
+	size_t size; /* bytes */
+	size_t head; /* next byte to write (producer only) */
 	struct dnstap_slot *slots;
-	unsigned mask;         /* slot count - 1 (a power of 2) */
-	unsigned shead, stail; /* producer only: slots in use are [stail, shead) */
+	unsigned mask; /* slot count - 1 (a power of 2) */
+	unsigned shead,
+	    stail; /* producer only: slots in use are [stail, shead) */
 } __attribute__((aligned(DNSD_CACHELINE)));
 
 /* size bytes and nslots slots (a power of 2). Returns 0 or -1. */

@@ -106,8 +106,8 @@ static void test_encode_decodes_back(void **state)
 	struct dnstap_slot *slot;
 	size_t len;
 
-	uint8_t *f = dnstap_msg_encode(&who, &ev, DNSTAP_AUTH_QUERY, &r,
-	                               &slot, &len);
+	uint8_t *f =
+	    dnstap_msg_encode(&who, &ev, DNSTAP_AUTH_QUERY, &r, &slot, &len);
 	assert_non_null(f);
 	Dnstap__Dnstap *d = dnstap__dnstap__unpack(NULL, len, f);
 	assert_non_null(d);
@@ -130,8 +130,7 @@ static void test_encode_decodes_back(void **state)
 	assert_memory_equal(m->query_message.data, q, sizeof(q));
 	dnstap__dnstap__free_unpacked(d, NULL);
 
-	f = dnstap_msg_encode(&who, &ev, DNSTAP_AUTH_RESPONSE, &r, &slot,
-	                      &len);
+	f = dnstap_msg_encode(&who, &ev, DNSTAP_AUTH_RESPONSE, &r, &slot, &len);
 	assert_non_null(f);
 	d = dnstap__dnstap__unpack(NULL, len, f);
 	assert_non_null(d);
