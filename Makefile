@@ -100,7 +100,7 @@ asan: deps
 tsan: deps
 	$(MAKE) BUILD=build/tsan OPT="-O1 -g -fsanitize=thread" HARDEN="-fPIE" \
 		LDFLAGS="-fsanitize=thread" all unit fuzz-replay
-	BUILD=build/tsan TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	BUILD=build/tsan TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 		tests/run-tests.sh
 
 run: deps all

@@ -42,10 +42,10 @@
 #define TCP_BACKLOG    256
 /* The control endpoint serves a few scrapers and operators. */
 #define CONTROL_BACKLOG 32
-/* At stop, dnstap gets this long to hand what is queued to its collector
- * or file (a file sink is flushed in milliseconds; a collector that
- * stopped reading would otherwise hold the exit forever). */
-#define DNSTAP_STOP_WAIT_MS 3000
+/* At stop, dnstap gets this long (as TCP answers, SPEC 1) to hand what is
+ * queued to its collector or file (a file sink is flushed in milliseconds;
+ * a collector that stopped reading would otherwise hold the exit). */
+#define DNSTAP_STOP_WAIT_MS 5000
 
 struct dnsd {
 	const char *config_path;

@@ -161,7 +161,7 @@ static void reload_once(struct reloader *r)
 	 * new ones, so the new snapshot answers right from its first query
 	 * (SPEC 4). The old snapshot keeps serving meanwhile. */
 	if (prober_adopt(r->prober, &fresh->probes) != 0) {
-		dnstap_sink_free(tap, 0);
+		dnstap_sink_free(tap, RELOAD_DNSTAP_WAIT_MS);
 		snapshot_free(fresh);
 		reload_failed(r, "cannot start health checks for the new "
 		                 "configuration");

@@ -410,7 +410,23 @@ def test_stalled_collector_drops_counted_then_flows_again():
         check(dropped < 2 * n, "dropped %d of %d frames" % (dropped, 2 * n))
         # It reads again: new frames flow, and the drop count stops.
         cap.proc.send_signal(signal.SIGCONT)
-        time.sleep(1.5)
+
+        def room():
+            # A query whose two frames are queued, not dropped: the
+            # I/O thread has drained the backlog into the collector.
+            before = _metric(srv, "dnsd_dnstap_dropped_total")
+            _udp(srv.port, "www.example.test")
+            return _metric(srv, "dnsd_dnstap_dropped_total") == before
+
+        check(wait_for(room, 10 * SCALE, step=0.2),
+              "drops went on for %.0f s after the collector resumed" % (10 * SCALE))
+        # The backlog (up to a queue of 4096 frames) drains into the
+        # collector's file: wait until the file stops growing.
+        def settled(last=[-1]):
+            size = os.path.getsize(out)
+            done, last[0] = size == last[0], size
+            return done
+        wait_for(settled, 20 * SCALE, step=1.0)
         d1 = _metric(srv, "dnsd_dnstap_dropped_total")
         tail = [_udp(srv.port, "tail.example.test") for _ in range(5)]
         d2 = _metric(srv, "dnsd_dnstap_dropped_total")
