@@ -1,6 +1,7 @@
 /* dnstap.h - query logging with dnstap (SPEC 10): AUTH_QUERY and
  * AUTH_RESPONSE frames over Frame Streams (libfstrm) to a unix socket
- * collector (fstrm_capture) or a file. The only libfstrm user.
+ * collector (fstrm_capture) or a file. dnsd/dnstap/ is the only user of
+ * libfstrm and protobuf-c.
  *
  * A sink is one destination: fstrm's I/O thread, one input queue and one
  * frame ring per answering thread (worker i uses queue i, TCP the last),
