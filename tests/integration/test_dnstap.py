@@ -510,3 +510,25 @@ def test_config_rejects_bad_dnstap_values():
     srv = Server(zones=ZONE, server_opts={"dnstap": "none"})
     r = subprocess.run([DNSD, "-t", "-c", srv.ini], capture_output=True, timeout=10)
     check(r.returncode == 0, "dnstap = none rejected: %r" % r.stderr.decode())
+
+
+def test_reload_new_identity_same_file_starts_it_anew():
+    """A changed identity on the same file: the old writer is flushed and
+    closed before the new one truncates the file, so it stays readable."""
+    _tools()
+    srv = _server({"dnstap": "file:q.dnstap", "dnstap_identity": "old"})
+    path = os.path.join(srv.dir, "q.dnstap")
+    srv.start()
+    _udp(srv.port, "www.example.test")
+    srv.write_ini(srv.ini_text.replace("dnstap_identity = old", "dnstap_identity = new"))
+    srv.send_signal(signal.SIGHUP)
+    check(wait_for(lambda: prom_value(scrape(srv.cport), "dnsd_config_reloads_total",
+                                      result="success") >= 1, 10 * SCALE),
+          "reload not applied")
+    q = _udp(srv.port, "www.example.test")
+    srv.stop()
+    msgs = messages(path)
+    check(msgs and all(m["identity"] == b"new" for m in msgs),
+          "identities after the reload: %r" % sorted({m["identity"] for m in msgs}))
+    check(any(m["query_message"] == q[0] for m in msgs), "the query after the reload is missing")
+    check(len(_ldns_lines(path)) == len(msgs), "dnstap-ldns cannot read the restarted file")
