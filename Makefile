@@ -5,7 +5,8 @@ DESTDIR ?=
 BUILD   ?= build
 CC      ?= cc
 
-PKGS      := ldns libzscanner libevent_core libevent_extra libevent_pthreads libcurl inih libmaxminddb
+PKGS      := ldns libzscanner libevent_core libevent_extra libevent_pthreads libcurl inih \
+	libmaxminddb libfstrm libprotobuf-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -16,14 +17,16 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 HARDEN := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 OPT    ?= -O2 -g
 CFLAGS ?=
-CPPFLAGS += -D_GNU_SOURCE -Idnsd -I.
+CPPFLAGS += -D_GNU_SOURCE -Idnsd -I. -I$(BUILD)/gen
 ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(HARDEN) -pthread $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS ?=
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now -pthread $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm
 
 LIB_SRC  := $(filter-out dnsd/server/main.c,$(wildcard dnsd/*/*.c)) $(wildcard probes/*.c)
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# The dnstap schema, compiled by protoc-c at build time (never committed).
+DNSTAP_PB := $(BUILD)/gen/dnstap.pb-c.c
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(DNSTAP_PB:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -43,10 +46,18 @@ all: $(BUILD)/dnsd $(BUILD)/libdnsd.a $(TOOL_BIN) $(HELPER_BIN)
 # V=1 shows the full command lines.
 Q := $(if $(V),,@)
 
-$(BUILD)/obj/%.o: %.c
+# Every object may include the generated dnstap header (order-only: the .d
+# files track the real dependency once it exists).
+$(BUILD)/obj/%.o: %.c | $(BUILD)/gen/dnstap.pb-c.h
 	@mkdir -p $(dir $@)
 	@$(if $(V),:,echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/dnstap.pb-c.c: dnsd/dnstap/dnstap.proto
+	@mkdir -p $(dir $@)
+	@$(if $(V),:,echo "  PROTOC  $<")
+	$(Q)protoc-c --proto_path=dnsd/dnstap --c_out=$(BUILD)/gen $<
+$(BUILD)/gen/dnstap.pb-c.h: $(BUILD)/gen/dnstap.pb-c.c
 
 $(BUILD)/libdnsd.a: $(LIB_OBJ)
 	@rm -f $@
@@ -89,7 +100,7 @@ asan: deps
 tsan: deps
 	$(MAKE) BUILD=build/tsan OPT="-O1 -g -fsanitize=thread" HARDEN="-fPIE" \
 		LDFLAGS="-fsanitize=thread" all unit fuzz-replay
-	BUILD=build/tsan TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	BUILD=build/tsan TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 		tests/run-tests.sh
 
 run: deps all
@@ -127,7 +138,7 @@ e2e-browser:
 	DNSD=$(BUILD)/dnsd DNSD_E2E_BROWSER=1 /usr/bin/python3 \
 		tests/integration/run.py e2e.test_status_page_in_browser
 
-lint:
+lint: $(BUILD)/gen/dnstap.pb-c.h
 	@DEPS_EXTRA="cppcheck clang-tidy" tools/deps.sh
 	/usr/bin/python3 tests/lint/check_layers.py
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

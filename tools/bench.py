@@ -14,9 +14,15 @@ RSS after load and cold start (exec to first answer, polled every 1 ms).
 Repeats give medians; ratios dnsd/peer and the targets of issue 6 close the
 report. Results: build/bench/results.md and results.json.
 
+dnstap's cost (issue 14): "dnsd-tap" is dnsd with `dnstap = file:PATH`
+(every query and response written to a file in the work dir), run on the
+static set beside plain dnsd; the report compares CPU per query (from
+/proc, all threads: fstrm's I/O thread included) and callgrind's user
+instructions per query, against the target of at most +25 % CPU.
+
 Environment: BENCH_TIME (seconds per dnsperf run, default 4),
 BENCH_REPEATS (3), BENCH_LAT_TIME (seconds per latency run, 2),
-BENCH_SERVERS (dnsd,gdnsd,knot,nsd,pdns), BENCH_SETS
+BENCH_SERVERS (dnsd,dnsd-tap,gdnsd,knot,nsd,pdns), BENCH_SETS
 (static,weighted,geo,mix), BENCH_MODES (pinned,unpinned),
 BENCH_CALLGRIND (1), BENCH_PROFILE (1), BENCH_PORT_BASE (5310),
 BENCH_HC_PORT (8080), BUILD (build), BENCH_KEEP (1 keeps the temp dir).
@@ -52,7 +58,7 @@ REPEATS = max(1, env_num("BENCH_REPEATS", 3, int))
 LAT_TIME = env_num("BENCH_LAT_TIME", 2)
 LAT_QPS = 5000
 SERVERS = [s for s in os.environ.get(
-    "BENCH_SERVERS", "dnsd,gdnsd,knot,nsd,pdns").split(",") if s]
+    "BENCH_SERVERS", "dnsd,dnsd-tap,gdnsd,knot,nsd,pdns").split(",") if s]
 SETS = [s for s in os.environ.get(
     "BENCH_SETS", "static,weighted,geo,mix").split(",") if s]
 MODES = [s for s in os.environ.get(
@@ -91,10 +97,14 @@ V4_US = {MEMBERS["us1"], MEMBERS["us2"]}
 ECS_OPT = "8:00011800c63364"
 ECS_DIG = "+subnet=198.51.100.0/24"
 
-PEERS_PKGS = ["gdnsd", "knot", "nsd", "pdns-server", "pdns-backend-bind",
-              "dnsperf", "linux-perf", "valgrind", "dnsutils"]
+PEERS_PKGS = ["dnsperf", "linux-perf", "valgrind", "dnsutils"]
+# Only the peers asked for (BENCH_SERVERS) are installed.
+SERVER_PKGS = {"gdnsd": ["gdnsd"], "knot": ["knot"], "nsd": ["nsd"],
+               "pdns": ["pdns-server", "pdns-backend-bind"]}
+# Every server kind, in the order of their ports (PORT_BASE + index).
+KINDS = ["dnsd", "gdnsd", "knot", "nsd", "pdns", "reflector", "dnsd-tap"]
 
-LABELS = {"dnsd": "dnsd", "gdnsd": "gdnsd", "knot": "Knot", "nsd": "NSD",
+LABELS = {"dnsd": "dnsd", "dnsd-tap": "dnsd + dnstap (file)", "gdnsd": "gdnsd", "knot": "Knot", "nsd": "NSD",
           "pdns": "PowerDNS LUA", "reflector": "reflector (limit)"}
 SET_TITLES = {"static": "(a) static", "weighted": "(b) weighted A+AAAA",
               "geo": "(c) geo + ECS", "mix": "(d) mix, 10% NXDOMAIN"}
@@ -143,7 +153,8 @@ def run(cmd, timeout, **kw):
 # ---------------------------------------------------------------- setup
 
 def ensure_packages():
-    missing = [p for p in PEERS_PKGS
+    want = PEERS_PKGS + sum([SERVER_PKGS.get(k, []) for k in SERVERS], [])
+    missing = [p for p in want
                if run(["dpkg-query", "-W", "-f=${Status}", p], 30)
                .stdout.find("install ok installed") < 0]
     if not missing:
@@ -224,7 +235,7 @@ class Server:
     def zone_text(self):
         with open(os.path.join(TPL, "zone-common.in")) as f:
             common = string.Template(f.read()).substitute()
-        tail = {"dnsd": None, "reflector": None, "gdnsd": "zone-gdnsd.in", "knot":
+        tail = {"dnsd": None, "dnsd-tap": None, "reflector": None, "gdnsd": "zone-gdnsd.in", "knot":
                 "zone-static.in", "nsd": "zone-static.in",
                 "pdns": "zone-pdns.in"}[self.kind]
         if tail is None:
@@ -236,8 +247,12 @@ class Server:
     def configure(self, threads, mmdb):
         d = self.dir
         kv = dict(MEMBERS, port=self.port, threads=threads, dir=d,
-                  hc_port=HC_PORT, zone=ZONE, control_line="")
-        zonefile = os.path.join(d, {"dnsd": "dnsd.zone"}.get(
+                  hc_port=HC_PORT, zone=ZONE, control_line="",
+                  dnstap_line="")
+        if self.kind == "dnsd-tap":
+            kv["dnstap_line"] = "dnstap = file:%s/bench.dnstap" % d
+        zonefile = os.path.join(d, {"dnsd": "dnsd.zone",
+                                    "dnsd-tap": "dnsd.zone"}.get(
             self.kind, "bench.zone"))
         if self.kind == "gdnsd":
             os.makedirs(os.path.join(d, "zones"), exist_ok=True)
@@ -248,7 +263,7 @@ class Server:
         if mmdb:
             shutil.copy(mmdb, os.path.join(d, "bench.mmdb"))
         k = self.kind
-        if k == "dnsd":
+        if k in ("dnsd", "dnsd-tap"):
             conf = render("dnsd.ini.in", os.path.join(d, "dnsd.ini"), **kv)
             self.cmd = [os.path.join(BUILD, "dnsd"), "-c", conf]
         elif k == "gdnsd":
@@ -406,7 +421,7 @@ def v6_norm(addrs):
 
 def verify(kind, port):
     """Fail loudly unless every query set is answered right."""
-    geo_aware = kind in ("dnsd", "gdnsd", "pdns")
+    geo_aware = kind in ("dnsd", "dnsd-tap", "gdnsd", "pdns")
     checks = [("www.%s" % ZONE, "A", (), {"192.0.2.10"}, "exact"),
               ("w.%s" % ZONE, "A", (), V4_ALL, "subset"),
               ("w.%s" % ZONE, "AAAA", (), v6_norm(V6_ALL), "subset"),
@@ -510,8 +525,7 @@ def med(vals):
 
 def bench_server(kind, mode, work, qfiles, mmdb, use_perf, results):
     threads = 1 if mode == "pinned" else 2
-    srv = Server(kind, work, PORT_BASE + ["dnsd", "gdnsd", "knot", "nsd",
-                                          "pdns", "reflector"].index(kind))
+    srv = Server(kind, work, PORT_BASE + KINDS.index(kind))
     srv.configure(threads, mmdb)
     prefix = ["taskset", "-c", "0"] if mode == "pinned" else []
     cold = []
@@ -532,7 +546,8 @@ def bench_server(kind, mode, work, qfiles, mmdb, use_perf, results):
     time.sleep(3 if kind == "pdns" else 0.5)
     if kind != "reflector":
         verify(kind, srv.port)
-    sets = SETS if kind != "reflector" else ["static"]
+    sets = SETS if kind not in ("reflector", "dnsd-tap") else \
+        [q for q in SETS if q == "static"]
     for qs in sets:
         runs, lats = [], []
         for _ in range(REPEATS):
@@ -604,7 +619,7 @@ def callgrind_pass(work, qfiles, mmdb, results):
     cg = results.setdefault("callgrind", {})
     for kind in SERVERS:
         srv = Server(kind, os.path.join(work, "cg"), PORT_BASE + 20 +
-                     ["dnsd", "gdnsd", "knot", "nsd", "pdns"].index(kind))
+                     KINDS.index(kind))
         srv.configure(1, mmdb)
         out = os.path.join(srv.dir, "callgrind.out.%p")
         prefix = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" +
@@ -619,6 +634,8 @@ def callgrind_pass(work, qfiles, mmdb, results):
         time.sleep(3 if kind == "pdns" else 1)
         verify(kind, srv.port)
         for qs in SETS:
+            if kind == "dnsd-tap" and qs != "static":
+                continue
             rate = cg_rate(kind, qs)
             cg_dump(srv)
             kv = qpace(srv.port, qfiles[qs], qs, rate, CG_SECONDS,
@@ -855,7 +872,7 @@ def report(results, use_perf):
                 d = rows["dnsd"]
                 ratios = []
                 for k in order:
-                    if k == "dnsd":
+                    if k in ("dnsd", "dnsd-tap"):
                         continue
                     r = rows[k]
                     ratios.append("%s: q/CPU-s x%s, qps x%s, p99 x%s" % (
@@ -864,6 +881,19 @@ def report(results, use_perf):
                         ratio(d["p99_us"], r["p99_us"])))
                 P("")
                 P("dnsd / peer: " + "; ".join(ratios) + ".")
+    tap = dnstap_cost(results)
+    if tap:
+        P("")
+        P("## dnstap cost (issue 14), static set")
+        P("")
+        P("| mode | CPU us/q off | on | change | q/CPU-s off | on | "
+          "callgrind user instr/q off | on |")
+        P("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for t in tap:
+            P("| %s | %s | %s | %+.1f%% | %s | %s | %s | %s |" % (
+                t["mode"], fmt(t["off_us"], 2), fmt(t["on_us"], 2),
+                t["change"], fmt(t["off_qpc"]), fmt(t["on_qpc"]),
+                fmt(t["cg_off"]), fmt(t["cg_on"])))
     P("")
     P("## Targets (issue 6)")
     P("")
@@ -906,6 +936,27 @@ def report(results, use_perf):
     return "\n".join(lines) + "\n"
 
 
+def dnstap_cost(results):
+    """Per mode: dnsd's CPU per static query with dnstap off and on (user +
+    kernel us/q from /proc, every thread), the change, and callgrind's
+    user instructions per query."""
+    out = []
+    cg = results.get("callgrind", {}).get("static", {})
+    for mode in MODES:
+        rows = results.get(mode, {}).get("static", {})
+        off, on = rows.get("dnsd"), rows.get("dnsd-tap")
+        if not off or not on or not off["user_us_q"] or not on["user_us_q"]:
+            continue
+        off_us = off["user_us_q"] + off["sys_us_q"]
+        on_us = on["user_us_q"] + on["sys_us_q"]
+        out.append({"mode": mode, "off_us": off_us, "on_us": on_us,
+                    "change": 100.0 * (on_us / off_us - 1),
+                    "off_qpc": off["q_per_cpu_s"], "on_qpc": on["q_per_cpu_s"],
+                    "cg_off": cg.get("dnsd", {}).get("ir_per_q"),
+                    "cg_on": cg.get("dnsd-tap", {}).get("ir_per_q")})
+    return out
+
+
 def ratio(a, b):
     if not a or not b:
         return "-"
@@ -935,7 +986,7 @@ def targets(results):
                     out.append((r >= 1.0, "%s static: q/CPU-s %.2f x best "
                                 "of Knot/NSD (target >= 1)" % (mode, r)))
             peers = [rows[k]["p99_us"] for k in rows
-                     if k not in ("dnsd", "reflector") and
+                     if k not in ("dnsd", "dnsd-tap", "reflector") and
                      rows[k]["p99_us"]]
             if peers and d["p99_us"]:
                 best = min(peers)
@@ -947,6 +998,11 @@ def targets(results):
                 r = d["q_per_cpu_s"] / p["q_per_cpu_s"]
                 out.append((r >= 10, "%s %s: q/CPU-s %.1f x PowerDNS LUA "
                             "(target >= 10)" % (mode, qs, r)))
+    for t in dnstap_cost(results):
+        out.append((t["change"] <= 25, "%s static: dnstap (file) on costs "
+                    "%+.1f%% CPU per query (%.2f -> %.2f us; target <= "
+                    "+25%%)" % (t["mode"], t["change"], t["off_us"],
+                                t["on_us"])))
     for qs in SETS:
         c = cg.get(qs, {})
         if c.get("dnsd", {}).get("ir_per_q") and \

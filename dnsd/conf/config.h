@@ -33,6 +33,13 @@ struct config_prefix {
 	unsigned prefix;
 };
 
+/* [server] dnstap (SPEC 10): where dnstap messages go, if anywhere. */
+enum config_dnstap {
+	CONFIG_DNSTAP_OFF,
+	CONFIG_DNSTAP_UNIX,
+	CONFIG_DNSTAP_FILE
+};
+
 struct config_server {
 	struct config_sockaddr *listen;
 	size_t nlisten;
@@ -52,6 +59,10 @@ struct config_server {
 	unsigned rrl_slip;
 	struct config_prefix *explain; /* empty list: nobody ("none") */
 	size_t nexplain;
+	enum config_dnstap dnstap;
+	const char *dnstap_path;     /* resolved; NULL when off */
+	const char *dnstap_identity; /* NULL: the host name */
+	const char *dnstap_version;  /* NULL: dnsd's version */
 };
 
 struct config_zone {

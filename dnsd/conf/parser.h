@@ -23,7 +23,7 @@
 #include "conf/config.h"
 
 /* More keys than any section has; raise it when a table grows past it. */
-#define CONFIG_KEYS_MAX 16
+#define CONFIG_KEYS_MAX 24
 /* Names of clusters and checks end up in metric labels and JSON: keep them
  * to a safe alphabet and a sane length. */
 #define CONFIG_NAME_MAX 63
@@ -255,6 +255,7 @@ CONFIG_SETTER(config_set_listen);
 CONFIG_SETTER(config_set_control);
 CONFIG_SETTER(config_set_log_level);
 CONFIG_SETTER(config_set_explain);
+CONFIG_SETTER(config_set_dnstap);
 CONFIG_SETTER(config_set_check_path);
 CONFIG_SETTER(config_set_check_host);
 CONFIG_SETTER(config_set_expect);

@@ -78,6 +78,11 @@ static const struct config_key config_server_keys[] = {
 	/* Knot DNS allows 0..100 for its slip too. */
 	K_UINT("rrl_slip", SRV(rrl_slip), "2", 0, 100),
 	K_FUNC("explain", config_set_explain, "127.0.0.0/8, ::1/128", 0),
+	K_FUNC("dnstap", config_set_dnstap, NULL, 0),
+	/* No default text: the host name and DNSD_VERSION, filled in by
+	 * dnsd/dnstap when the sink is built. */
+	K_STR("dnstap_identity", SRV(dnstap_identity)),
+	K_STR("dnstap_version", SRV(dnstap_version)),
 };
 
 static const struct config_key config_zone_keys[] = {

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static bool config_same_sockaddr(const struct config_sockaddr *a,
@@ -109,6 +110,50 @@ int config_set_explain(struct config_parser *p, void *obj, const char *value,
 		return 0;
 	return config_each_item(p, obj, value, config_explain_item, why,
 	                        whylen);
+}
+
+/* dnstap = unix:PATH | file:PATH | none (SPEC 10). PATH is resolved
+ * against the INI file's folder like every other path. */
+int config_set_dnstap(struct config_parser *p, void *obj, const char *value,
+                      char *why, size_t whylen)
+{
+	struct config_pserver *s = obj;
+	/* sockaddr_un's sun_path holds 108 bytes with the terminating NUL. */
+	const size_t sun_max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+	enum config_dnstap kind;
+	const char *path;
+	if (strcasecmp(value, "none") == 0) {
+		s->pub.dnstap = CONFIG_DNSTAP_OFF;
+		s->pub.dnstap_path = NULL;
+		return 0;
+	}
+	if (strncmp(value, "unix:", 5) == 0) {
+		kind = CONFIG_DNSTAP_UNIX;
+		path = value + 5;
+	} else if (strncmp(value, "file:", 5) == 0) {
+		kind = CONFIG_DNSTAP_FILE;
+		path = value + 5;
+	} else {
+		snprintf(why, whylen, "must be unix:PATH, file:PATH or none");
+		return -1;
+	}
+	if (*path == '\0') {
+		snprintf(why, whylen, "has no path after \"%.5s\"", value);
+		return -1;
+	}
+	const char *full = config_resolve(p, path);
+	if (full == NULL)
+		return -1;
+	if (kind == CONFIG_DNSTAP_UNIX && strlen(full) > sun_max) {
+		snprintf(why, whylen,
+		         "socket path is %zu bytes, longer than a unix "
+		         "socket's %zu",
+		         strlen(full), sun_max);
+		return -1;
+	}
+	s->pub.dnstap = kind;
+	s->pub.dnstap_path = full;
+	return 0;
 }
 
 int config_set_check_path(struct config_parser *p, void *obj, const char *value,

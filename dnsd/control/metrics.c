@@ -85,6 +85,7 @@ struct metrics_totals {
 	uint64_t queries[STATS_PROTO_N][STATS_QT_N];
 	uint64_t responses[STATS_RCODE_N];
 	uint64_t dropped, truncated, rrl_limited, reflection;
+	uint64_t dnstap_queued, dnstap_dropped;
 	uint64_t answers[STATS_PAIRS_MAX];
 	uint64_t degraded[STATS_RECORDS_MAX][STATS_DEG_N];
 };
@@ -104,6 +105,8 @@ static void metrics_sum(const struct metrics_input *in, unsigned npairs,
 		t->truncated += stats_get(&s->truncated);
 		t->rrl_limited += stats_get(&s->rrl_limited);
 		t->reflection += stats_get(&s->reflection_dropped);
+		t->dnstap_queued += stats_get(&s->dnstap_queued);
+		t->dnstap_dropped += stats_get(&s->dnstap_dropped);
 		for (unsigned k = 0; k < npairs; k++)
 			t->answers[k] += stats_get(&s->answers[k]);
 		for (unsigned k = 0; k < nrecs; k++)
@@ -163,6 +166,13 @@ static void metrics_responses(struct outbuf *m, const struct metrics_totals *t)
 	            "anything (0, 7, 9, 13, 17, 19, 37, 123, 1900, 11211), "
 	            "dropped unanswered.",
 	            t->reflection);
+	metrics_u64(m, "dnsd_dnstap_messages_total", "counter",
+	            "dnstap messages queued for the collector or file.",
+	            t->dnstap_queued);
+	metrics_u64(m, "dnsd_dnstap_dropped_total", "counter",
+	            "dnstap messages dropped because the queue to the "
+	            "collector was full.",
+	            t->dnstap_dropped);
 }
 
 static void metrics_answers(struct outbuf *m, const struct metrics_totals *t,

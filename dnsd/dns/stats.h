@@ -54,6 +54,10 @@ struct stats {
 	stats_counter rrl_limited;
 	/* UDP queries from a reflecting service's port, never answered. */
 	stats_counter reflection_dropped;
+	/* dnstap frames handed to the writer, and those dropped because
+	 * this thread's queue (or frame ring) was full (SPEC 10). */
+	stats_counter dnstap_queued;
+	stats_counter dnstap_dropped;
 	stats_counter answers[STATS_PAIRS_MAX];
 	stats_counter degraded[STATS_RECORDS_MAX][STATS_DEG_N];
 } __attribute__((aligned(DNSD_CACHELINE)));

@@ -20,6 +20,7 @@
 #include "control/control.h"
 #include "base/diag.h"
 #include "base/log.h"
+#include "dnstap/dnstap.h"
 #include "server/fdlimit.h"
 #include "server/net.h"
 #include "server/reload.h"
@@ -42,6 +43,10 @@
 #define TCP_BACKLOG    256
 /* The control endpoint serves a few scrapers and operators. */
 #define CONTROL_BACKLOG 32
+/* At stop, dnstap gets this long (as TCP answers, SPEC 1) to hand what is
+ * queued to its collector or file (a file sink is flushed in milliseconds;
+ * a collector that stopped reading would otherwise hold the exit). */
+#define DNSTAP_STOP_WAIT_MS 5000
 
 struct dnsd {
 	const char *config_path;
@@ -388,6 +393,12 @@ static int serve(const char *path)
 	/* Readers: every worker, plus the main thread answering TCP. */
 	if (qsbr_init(&d.srv.qsbr, d.nworkers + 1) != 0)
 		goto out;
+	/* dnstap: one input queue per qsbr slot (workers, then TCP). */
+	d.srv.dnstap_queues = d.nworkers + 1;
+	struct dnstap_sink *tap = NULL;
+	if (dnstap_sink_new(cfg, d.srv.dnstap_queues, &tap) != 0)
+		goto out;
+	atomic_store(&d.srv.dnstap, tap);
 	atomic_store(&d.srv.snapshot, snap);
 	snap = NULL;
 	const char **names = calloc(cfg->nlisten + 1, sizeof(*names));
@@ -475,6 +486,8 @@ out:
 	if (d.control_fd >= 0)
 		close(d.control_fd);
 	tcp_server_free(d.tcp);
+	/* Every thread that logs is gone: flush and free. */
+	dnstap_sink_free(atomic_load(&d.srv.dnstap), DNSTAP_STOP_WAIT_MS);
 	prober_free(d.prober);
 	if (d.sig_hup)
 		event_free(d.sig_hup);

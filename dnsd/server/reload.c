@@ -14,6 +14,7 @@
 
 #include "base/diag.h"
 #include "base/log.h"
+#include "dnstap/dnstap.h"
 
 struct reloader {
 	struct event_base *base;
@@ -69,6 +70,58 @@ static void reload_warn_restart(const struct config_server *oc,
 		                   "restart; the endpoint is unchanged");
 }
 
+/* How long a replaced dnstap sink may take to hand its queued messages
+ * over before the reload thread stops waiting for it (dnstap.h). */
+#define RELOAD_DNSTAP_WAIT_MS 2000
+
+/* The dnstap sink a reload to cfg needs: *keep when the current one
+ * stays, else a new one built here, off the serving threads (NULL when
+ * dnstap goes off). A new file sink on the current file's path would
+ * truncate it under the old writer, so that one is built only after the
+ * old is gone (reload_dnstap_swap). Returns 0 or -1. */
+static int reload_dnstap_prepare(struct server *srv,
+                                 const struct config_server *cfg, bool *keep,
+                                 struct dnstap_sink **fresh, bool *deferred)
+{
+	struct dnstap_sink *cur = atomic_load(&srv->dnstap);
+	*fresh = NULL;
+	*deferred = false;
+	*keep = dnstap_sink_same(cur, cfg);
+	if (*keep)
+		return 0;
+	const struct snapshot *old = atomic_load(&srv->snapshot);
+	const struct config_server *oc = &old->cfg->server;
+	if (cur != NULL && cfg->dnstap == CONFIG_DNSTAP_FILE &&
+	    oc->dnstap == CONFIG_DNSTAP_FILE &&
+	    strcmp(oc->dnstap_path, cfg->dnstap_path) == 0) {
+		*deferred = true;
+		return 0;
+	}
+	return dnstap_sink_new(cfg, srv->dnstap_queues, fresh);
+}
+
+/* After the snapshot was published: put the prepared sink in force and
+ * free the old one once no reader can hold it. */
+static void reload_dnstap_swap(struct server *srv,
+                               const struct config_server *cfg,
+                               struct dnstap_sink *fresh, bool deferred)
+{
+	struct dnstap_sink *old = atomic_load(&srv->dnstap);
+	atomic_store_explicit(&srv->dnstap, fresh, memory_order_release);
+	qsbr_synchronize(&srv->qsbr);
+	dnstap_sink_free(old, RELOAD_DNSTAP_WAIT_MS);
+	if (deferred) {
+		if (dnstap_sink_new(cfg, srv->dnstap_queues, &fresh) == 0)
+			atomic_store_explicit(&srv->dnstap, fresh,
+			                      memory_order_release);
+		else
+			log_error("dnstap", "dnstap stays off until the next "
+			                    "reload");
+	} else if (fresh == NULL) {
+		log_info("dnstap", "dnstap off");
+	}
+}
+
 /* One reload, start to end, on the reload thread. Only this thread
  * replaces or frees the published snapshot once serving has begun, so the
  * old one can be read here without qsbr. */
@@ -97,10 +150,19 @@ static void reload_once(struct reloader *r)
 		snapshot_free(fresh);
 		return;
 	}
+	bool tap_keep, tap_deferred;
+	struct dnstap_sink *tap = NULL;
+	if (reload_dnstap_prepare(r->srv, &fresh->cfg->server, &tap_keep, &tap,
+	                          &tap_deferred) != 0) {
+		snapshot_free(fresh);
+		reload_failed(r, "cannot set up dnstap");
+		return;
+	}
 	/* Health first: kept for unchanged members, one readiness round for
 	 * new ones, so the new snapshot answers right from its first query
 	 * (SPEC 4). The old snapshot keeps serving meanwhile. */
 	if (prober_adopt(r->prober, &fresh->probes) != 0) {
+		dnstap_sink_free(tap, RELOAD_DNSTAP_WAIT_MS);
 		snapshot_free(fresh);
 		reload_failed(r, "cannot start health checks for the new "
 		                 "configuration");
@@ -117,6 +179,9 @@ static void reload_once(struct reloader *r)
 	atomic_store_explicit(&r->srv->snapshot, fresh, memory_order_release);
 	qsbr_synchronize(&r->srv->qsbr);
 	event_active(r->applied_ev, 0, 0);
+	if (!tap_keep)
+		reload_dnstap_swap(r->srv, &fresh->cfg->server, tap,
+		                   tap_deferred);
 	snapshot_log_changes(old, fresh);
 	snapshot_free(old);
 #ifdef __GLIBC__

@@ -11,6 +11,8 @@
 #include "snapshot/snapshot.h"
 #include "dns/stats.h"
 
+struct dnstap_sink;
+
 struct server {
 	/* The configuration in force. Readers load it once per batch while
 	 * online (qsbr); only the main thread stores it. */
@@ -21,7 +23,17 @@ struct server {
 	_Atomic uint64_t reloads_ok;
 	_Atomic uint64_t reloads_failed;
 	_Atomic int64_t last_reload_ok; /* unix seconds */
+	/* The dnstap sink in force, NULL when off. Same rules as snapshot:
+	 * loaded once per batch while online, replaced by the reload thread,
+	 * freed after qsbr_synchronize. One input queue per qsbr slot. */
+	_Atomic(struct dnstap_sink *) dnstap;
+	unsigned dnstap_queues;
 };
+
+static inline struct dnstap_sink *server_dnstap(struct server *s)
+{
+	return atomic_load_explicit(&s->dnstap, memory_order_acquire);
+}
 
 static inline const struct snapshot *server_snapshot(struct server *s)
 {

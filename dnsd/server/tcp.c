@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/log_limit.h"
 #include "server/accept_pause.h"
+#include "dnstap/dnstap.h"
 #include "server/net.h"
 #include "dns/wire.h"
 
@@ -38,6 +39,9 @@ struct tcp_conn {
 	 * timeout to finish one message. */
 	struct timeval partial_since;
 	bool partial;
+	/* Our end of the connection, read when dnstap first needs it. */
+	struct sockaddr_storage local;
+	bool local_known;
 };
 
 struct tcp_server {
@@ -97,6 +101,34 @@ static bool partial_too_old(struct tcp_conn *c)
 	                                        age.tv_usec > ts->idle.tv_usec);
 }
 
+/* The dnstap hook (SPEC 10): the query in ts->in and its answer (rlen
+ * bytes after the length prefix in ts->out, 0 = none). */
+static void tcp_tap(struct tcp_conn *c, struct dnstap_sink *tap, size_t qlen,
+                    size_t rlen, const struct timespec *qt)
+{
+	struct tcp_server *ts = c->ts;
+	if (!c->local_known) {
+		socklen_t len = sizeof(c->local);
+		if (getsockname(bufferevent_getfd(c->bev),
+		                (struct sockaddr *)&c->local, &len) != 0)
+			c->local.ss_family = AF_UNSPEC;
+		c->local_known = true;
+	}
+	struct dnstap_event ev = {
+	    .tcp = true,
+	    .client = (const struct sockaddr *)&c->peer,
+	    .local = (const struct sockaddr *)&c->local,
+	    .query = ts->in,
+	    .qlen = qlen,
+	    .resp = ts->out + 2,
+	    .rlen = rlen,
+	    .qtime = *qt,
+	};
+	if (rlen > 0)
+		clock_gettime(CLOCK_REALTIME, &ev.rtime);
+	dnstap_log(tap, ts->qsbr_index, &ev, &ts->stats);
+}
+
 /* Answer every complete query in the input buffer (pipelining: answers go
  * out in order as they are produced, RFC 7766 section 6.2.1.1). */
 static void conn_read(struct bufferevent *bev, void *arg)
@@ -109,6 +141,10 @@ static void conn_read(struct bufferevent *bev, void *arg)
 	qsbr_online(&ts->srv->qsbr, ts->qsbr_index);
 	const struct snapshot *snap = server_snapshot(ts->srv);
 	ts->actx.trace = log_enabled(LOG_LEVEL_DEBUG); /* SPEC 10 */
+	struct dnstap_sink *tap = server_dnstap(ts->srv);
+	struct timespec qtime;
+	if (tap != NULL)
+		clock_gettime(CLOCK_REALTIME, &qtime);
 	for (;;) {
 		if (evbuffer_get_length(output) > TCP_OUTPUT_HIGH) {
 			/* Resume in conn_write once the client catches up. */
@@ -138,6 +174,8 @@ static void conn_read(struct bufferevent *bev, void *arg)
 			answer_log_query(&ts->actx,
 			                 (const struct sockaddr *)&c->peer,
 			                 true, NULL);
+		if (tap != NULL)
+			tcp_tap(c, tap, qlen, rlen, &qtime);
 		if (rlen == 0)
 			continue;
 		wire_put_u16(ts->out, (uint16_t)rlen);

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 
 #include "answer/answer.h"
 #include "server/server.h"
@@ -18,6 +19,7 @@ struct worker {
 	unsigned index; /* qsbr reader slot */
 	int fd;
 	bool pktinfo; /* socket is a wildcard: reply from dst */
+	struct sockaddr_storage local; /* the socket's address, for dnstap */
 	pthread_t thread;
 	bool started;
 	struct answer_ctx actx;

@@ -890,6 +890,39 @@ static void test_relative_paths(void **state)
 	assert_string_equal(f->cfg->zones[1].file, "/abs/b.zone");
 }
 
+/* [server] dnstap, dnstap_identity, dnstap_version (SPEC 10). */
+static void test_dnstap_keys(void **state)
+{
+	struct fixture *f = *state;
+	char want[256];
+	expect_ok(f, BASE);
+	assert_int_equal(f->cfg->server.dnstap, CONFIG_DNSTAP_OFF);
+	assert_null(f->cfg->server.dnstap_path);
+	assert_null(f->cfg->server.dnstap_identity);
+	assert_null(f->cfg->server.dnstap_version);
+	expect_ok(f, "[server]\ndnstap = unix:tap.sock\n"
+	             "dnstap_identity = ns1\ndnstap_version = v2\n" BASE);
+	assert_int_equal(f->cfg->server.dnstap, CONFIG_DNSTAP_UNIX);
+	snprintf(want, sizeof(want), "%s/tap.sock", f->dir);
+	assert_string_equal(f->cfg->server.dnstap_path, want);
+	assert_string_equal(f->cfg->server.dnstap_identity, "ns1");
+	assert_string_equal(f->cfg->server.dnstap_version, "v2");
+	expect_ok(f, "[server]\ndnstap = file:/var/log/q.dnstap\n" BASE);
+	assert_int_equal(f->cfg->server.dnstap, CONFIG_DNSTAP_FILE);
+	assert_string_equal(f->cfg->server.dnstap_path, "/var/log/q.dnstap");
+	expect_ok(f, "[server]\ndnstap = none\n" BASE);
+	assert_int_equal(f->cfg->server.dnstap, CONFIG_DNSTAP_OFF);
+	expect_one(f, "[server]\nlisten = 127.0.0.1:53\ndnstap = tcp:1\n" BASE,
+	           3, "must be unix:PATH, file:PATH or none");
+	expect_one(f, "[server]\ndnstap = file:\n" BASE, 2, "has no path");
+	expect_one(f,
+	           "[server]\ndnstap = unix:/run/"
+	           "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	           "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	           "\n" BASE,
+	           2, "longer than a unix socket's 107");
+}
+
 /* One test per error class, each with the line it must name. */
 static void test_errors_sections(void **state)
 {
@@ -1239,6 +1272,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_check_path, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_relative_paths, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_dnstap_keys, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_errors_sections, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_errors_keys, setup, teardown),
