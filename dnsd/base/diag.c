@@ -82,13 +82,14 @@ void diag_take(struct diag *dst, struct diag *src)
 	for (size_t i = 0; i < src->count; i++) {
 		const char *m = i < src->cap ? src->msgs[i] : NULL;
 		/* A message lost on src (NULL) still counts on dst. */
-		if (m == NULL || !diag_push(&dst->msgs, &dst->count, &dst->cap, m))
+		if (m == NULL ||
+		    !diag_push(&dst->msgs, &dst->count, &dst->cap, m))
 			dst->count++;
 	}
 	for (size_t i = 0; i < src->nwarns; i++)
 		if (src->warns[i] != NULL)
-			(void)diag_push(&dst->warns, &dst->nwarns, &dst->warncap,
-			                src->warns[i]);
+			(void)diag_push(&dst->warns, &dst->nwarns,
+			                &dst->warncap, src->warns[i]);
 	diag_free(src);
 	diag_init(src);
 }

@@ -1091,11 +1091,13 @@ static void test_errors_records(void **state)
 	assert_int_equal(f->cfg->records[0].nclusters, 2);
 	assert_int_equal(f->cfg->records[0].clusters[0], 1);
 	assert_int_equal(f->cfg->records[0].clusters[1], 0);
-	expect_one(f, BASE "[record www.example.com]\nclusters = eu\n"
-	                   "clusters = us\n",
+	expect_one(f,
+	           BASE "[record www.example.com]\nclusters = eu\n"
+	                "clusters = us\n",
 	           9, "unknown cluster \"us\" in [record www.example.com]");
-	expect_one(f, BASE "[record www.example.com]\nclusters = eu\n"
-	                   "clusters = eu\n",
+	expect_one(f,
+	           BASE "[record www.example.com]\nclusters = eu\n"
+	                "clusters = eu\n",
 	           9, "cluster \"eu\" is listed twice");
 	/* Forward references work: the record comes before its zone and
 	 * cluster. */
