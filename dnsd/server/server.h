@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "base/qsbr.h"
+#include "snapshot/admin.h"
 #include "snapshot/snapshot.h"
 #include "dns/stats.h"
 
@@ -21,6 +22,9 @@ struct server {
 	_Atomic uint64_t reloads_ok;
 	_Atomic uint64_t reloads_failed;
 	_Atomic int64_t last_reload_ok; /* unix seconds */
+	/* The operator's overrides (SPEC 7), applied to every snapshot
+	 * before it is published. Set before serving starts. */
+	struct admin_table *admin;
 };
 
 static inline const struct snapshot *server_snapshot(struct server *s)
