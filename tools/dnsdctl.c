@@ -510,6 +510,7 @@ enum {
 	COL_MEMBER,
 	COL_WEIGHT,
 	COL_STATE,
+	COL_ADMIN,
 	COL_SINCE,
 	COL_CHECK,
 	COL_N
@@ -593,12 +594,23 @@ static void table_member(struct dnsdctl_table *t, const char *record,
 		         json_num(lc, "duration_ms", 0), at);
 	}
 	const char *state = json_str(m, "state");
+	/* SPEC 7: the operator's override beside the probes' verdict. */
+	char admin[300] = "-";
+	const char *adm = json_str(m, "admin");
+	if (adm != NULL) {
+		const char *until = json_str(m, "admin_until");
+		const char *why = json_str(m, "admin_reason");
+		snprintf(admin, sizeof(admin), "%s%s%s%s%s", adm,
+		         until ? " until " : "", until ? until : "",
+		         why && why[0] ? ": " : "", why && why[0] ? why : "");
+	}
 	const char *cells[COL_N] = {
 	    [COL_RECORD] = record,
 	    [COL_CLUSTER] = cluster,
 	    [COL_MEMBER] = json_str(m, "address"),
 	    [COL_WEIGHT] = weight,
 	    [COL_STATE] = state != NULL ? state : "?",
+	    [COL_ADMIN] = admin,
 	    [COL_SINCE] = since,
 	    [COL_CHECK] = check,
 	};
@@ -637,8 +649,8 @@ static void table_cluster(struct dnsdctl_table *t, const char *record,
 static void table_print(const struct dnsdctl_table *t, bool color)
 {
 	static const char *const head[COL_N] = {
-	    "RECORD", "CLUSTER", "MEMBER",     "WEIGHT",
-	    "STATE",  "SINCE",   "LAST CHECK",
+	    "RECORD", "CLUSTER", "MEMBER", "WEIGHT",
+	    "STATE",  "ADMIN",   "SINCE",  "LAST CHECK",
 	};
 	size_t w[COL_N];
 	for (int c = 0; c < COL_N; c++) {
@@ -663,6 +675,9 @@ static void table_print(const struct dnsdctl_table *t, bool color)
 				on = "\033[32m", off = "\033[0m";
 			else if (color && c == COL_STATE && s[0] != '\0')
 				on = "\033[1;31m", off = "\033[0m";
+			else if (color && c == COL_ADMIN && s[0] != '-' &&
+			         s[0] != '\0')
+				on = "\033[1;33m", off = "\033[0m";
 			printf("%s%s%s%s%*s", c ? "  " : "", on, s, off,
 			       (int)pad, "");
 		}

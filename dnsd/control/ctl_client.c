@@ -184,6 +184,10 @@ static char *ctl_read_all(int fd, const struct timespec *deadline, size_t *len,
 		ssize_t r = read(fd, buf + n, cap - n - 1);
 		if (r < 0 && errno == EINTR)
 			continue;
+		/* A refusal is written before the request was read: the
+		 * close may reset the connection after the answer. */
+		if (r < 0 && errno == ECONNRESET && n > 0)
+			r = 0;
 		if (r < 0) {
 			snprintf(err, errlen, "reading from dnsd: %s",
 			         strerror(errno));

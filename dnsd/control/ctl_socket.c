@@ -35,6 +35,10 @@ struct ctl_client {
 	struct ctl_client *prev, *next;
 	bool answered; /* reply queued: close once written */
 	bool handling; /* handed to the handler, no reply yet */
+	/* Refused by the peer check: its request is read (so closing does
+	 * not reset the connection before the client reads why) and
+	 * answered with this instead of being handled. */
+	char refused[160];
 };
 
 struct ctl_socket {
@@ -193,6 +197,11 @@ static int ctl_client_request(struct ctl_client *c)
 		ctl_client_reply(c, false, bad);
 		return -1;
 	}
+	if (c->refused[0] != '\0') {
+		free(buf);
+		ctl_client_reply(c, false, c->refused);
+		return -1;
+	}
 	/* No more reading: one request per connection. */
 	bufferevent_disable(c->bev, EV_READ);
 	c->handling = true;
@@ -249,26 +258,20 @@ static void ctl_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	(void)sa;
 	(void)salen;
 	struct ucred cred = {0};
-	const char *refuse = NULL;
-	char msg[160];
-	if (!ctl_peer_allowed(s, fd, &cred)) {
-		snprintf(msg, sizeof(msg),
-		         CTL_PROTO_ERROR "\npermission denied: uid %u is not "
-		                         "root, dnsd's user or in the socket's "
-		                         "group\n",
-		         (unsigned)cred.uid);
-		refuse = msg;
-		log_warn("server", "control socket: refused uid %u gid %u",
-		         (unsigned)cred.uid, (unsigned)cred.gid);
-	} else if (s->nclients >= CTL_MAX_CLIENTS) {
-		refuse = CTL_PROTO_ERROR "\nbusy: too many control clients\n";
-	}
-	if (refuse != NULL) {
-		/* Best effort on a fresh socket: the buffer is empty. */
-		(void)!write(fd, refuse, strlen(refuse));
+	if (s->nclients >= CTL_MAX_CLIENTS) {
+		/* Best effort on a fresh socket: its send buffer is empty.
+		 * Read what already came, so the close does not reset the
+		 * connection before the client reads why. */
+		static const char busy[] =
+		    CTL_PROTO_ERROR "\nbusy: too many control clients\n";
+		char sink[4096];
+		while (read(fd, sink, sizeof(sink)) > 0)
+			;
+		(void)!write(fd, busy, sizeof(busy) - 1);
 		close(fd);
 		return;
 	}
+	bool allowed = ctl_peer_allowed(s, fd, &cred);
 	struct ctl_client *c = calloc(1, sizeof(*c));
 	struct bufferevent *bev = bufferevent_socket_new(
 	    evconnlistener_get_base(s->listener), fd, BEV_OPT_CLOSE_ON_FREE);
@@ -282,6 +285,14 @@ static void ctl_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	c->s = s;
 	c->bev = bev;
+	if (!allowed) {
+		snprintf(c->refused, sizeof(c->refused),
+		         "permission denied: uid %u is not root, dnsd's user "
+		         "or in the socket's group\n",
+		         (unsigned)cred.uid);
+		log_warn("server", "control socket: refused uid %u gid %u",
+		         (unsigned)cred.uid, (unsigned)cred.gid);
+	}
 	c->next = s->clients;
 	if (s->clients != NULL)
 		s->clients->prev = c;
