@@ -31,7 +31,7 @@ struct ctl_commands {
 	struct server *srv;
 	struct admin_table *admin;
 	unsigned slot;
-	const char *state_file;
+	char *state_file; /* a copy: the config that named it goes on reload */
 	struct event *expiry;
 	struct reloader *reloader;
 	struct ctl_waiter waiters[CTL_MAX_WAITERS];
@@ -535,9 +535,12 @@ struct ctl_commands *ctl_commands_new(struct event_base *base,
 	cc->srv = srv;
 	cc->admin = srv->admin;
 	cc->slot = qsbr_slot;
-	cc->state_file = state_file;
+	cc->state_file = state_file ? strdup(state_file) : NULL;
 	cc->expiry = evtimer_new(base, ctl_on_expiry, cc);
-	if (cc->expiry == NULL) {
+	if (cc->expiry == NULL || (state_file && cc->state_file == NULL)) {
+		if (cc->expiry != NULL)
+			event_free(cc->expiry);
+		free(cc->state_file);
 		free(cc);
 		return NULL;
 	}
@@ -558,5 +561,6 @@ void ctl_commands_free(struct ctl_commands *cc)
 	if (cc->reloader != NULL)
 		reloader_on_done(cc->reloader, NULL, NULL);
 	event_free(cc->expiry);
+	free(cc->state_file);
 	free(cc);
 }

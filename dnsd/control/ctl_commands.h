@@ -11,8 +11,8 @@
 struct event_base;
 struct ctl_commands;
 
-/* srv->admin is the table (already loaded and applied); state_file may be
- * NULL (overrides then last until the process ends); qsbr_slot is the
+/* srv->admin is the table (already loaded and applied); state_file (copied)
+ * may be NULL (overrides then last until the process ends); qsbr_slot is the
  * main thread's reader slot. The expiry timer starts here, whether a
  * control socket exists or not. reloader may be NULL until
  * ctl_commands_set_reloader. Returns NULL when out of memory. */

@@ -339,8 +339,13 @@ void ctl_socket_free(struct ctl_socket *s)
 	if (s == NULL)
 		return;
 	evconnlistener_free(s->listener);
-	while (s->clients != NULL)
-		ctl_client_free(s->clients);
+	for (struct ctl_client *c = s->clients, *next; c != NULL; c = next) {
+		next = c->next;
+		bufferevent_free(c->bev);
+		free(c);
+	}
+	s->clients = NULL;
+	s->nclients = 0;
 	/* After the privilege drop the folder may not be ours any more
 	 * (then the next start replaces the stale file). */
 	if (unlink(s->path) != 0 && errno != ENOENT)

@@ -58,8 +58,7 @@ struct dnsd {
 	struct admin_table admin; /* SPEC 7: the operator's overrides */
 	struct ctl_commands *commands;
 	struct ctl_socket *ctl_sock;
-	int ctl_fd;       /* the control socket, bound before the drop, or -1 */
-	char *state_file; /* the first configuration's, or NULL */
+	int ctl_fd; /* the control socket, bound before the drop, or -1 */
 	struct event *sig_hup, *sig_term, *sig_int, *stop_timer;
 	bool stopping;
 };
@@ -389,11 +388,9 @@ static int serve(const char *path)
 		goto out;
 	}
 	/* The paths live in the first snapshot's config, which a reload
-	 * frees: the socket and the state file keep the first run's. */
-	d.state_file = cfg->state_file ? strdup(cfg->state_file) : NULL;
-	if (cfg->state_file != NULL && d.state_file == NULL)
-		goto out;
-	d.commands = ctl_commands_new(d.base, &d.srv, d.nworkers, d.state_file);
+	 * frees: the socket and the commands copy the first run's. */
+	d.commands =
+	    ctl_commands_new(d.base, &d.srv, d.nworkers, cfg->state_file);
 	if (d.commands == NULL)
 		goto out;
 	ctl_commands_set_reloader(d.commands, d.reloader);
@@ -479,7 +476,6 @@ out:
 	snapshot_free(atomic_load(&d.srv.snapshot));
 	qsbr_destroy(&d.srv.qsbr);
 	admin_table_free(&d.admin);
-	free(d.state_file);
 	return rc;
 }
 
