@@ -174,7 +174,7 @@ static const char status_page_html[] =
     "ealth check\")));\n"
     "\t\tsec.appendChild(h);\n"
     "\t\tvar t = el(\"table\", \"members\"), cg = el(\"colgroup\");\n"
-    "\t\t[\"24%\", \"10%\", \"11%\", \"14%\", \"27%\", \"14%\"].forEach(f"
+    "\t\t[\"22%\", \"8%\", \"21%\", \"13%\", \"24%\", \"12%\"].forEach(f"
     "unction (w) {\n"
     "\t\t\tvar col = el(\"col\");\n"
     "\t\t\tcol.style.width = w;\n"

@@ -515,3 +515,40 @@ def test_bad_requests_and_cluster_named_like_an_address():
                  .replace("clusters = eu, us", "clusters = eu, 10.1.2.3"), name="ip cluster")
     rc, _, err = run_dnsd(["-t", "-c", srv.ini])
     check(rc == 1 and "is an IP address" in err, "cluster named 10.1.2.3: exit %d %r" % (rc, err))
+
+
+def test_status_page_with_a_drained_member_in_browser():
+    from test_e2e import CHROMIUM, SHOT_DIR, _chromium
+    if CHROMIUM is None:
+        print("    skipped: chromium is not installed")
+        return
+    bad = "127.0.0.121"
+    with Backend([bad]) as be:
+        be.control(bad, status=503)
+        extra = BASE + ("\n[check web]\nport = %d\ninterval = 300ms\ntimeout = 200ms\n"
+                        "rise = 1\nfall = 1\n\n[cluster web]\nmember = %s\ncheck = web\n"
+                        % (be.port, bad))
+        with Admin(extra=extra) as a:
+            check(wait_for(lambda: a.member("web", bad)["state"] == "down", 3 * SCALE),
+                  "%s never went down" % bad)
+            a.ctl("drain", "--for", "1h", "--reason", "kernel upgrade", "eu/" + EU1)
+            url = "http://127.0.0.1:%d/" % a.cport
+            rc, dom, err = _chromium(["--dump-dom", url], 60 * SCALE)
+            check(rc == 0, "chromium --dump-dom: exit %d; %s" % (rc, err[-1500:]))
+            # Drained is its own badge and row marker, distinct from down.
+            check(re.search(r'<tr data-address="%s" data-state="up" data-admin="drain">'
+                            % re.escape(EU1), dom),
+                  "no drained row for %s:\n%s" % (EU1, dom[-3000:]))
+            check(re.search(r'<tr data-address="%s" data-state="down">' % re.escape(bad), dom),
+                  "no down row for %s" % bad)
+            check('class="badge drain"' in dom and ">drained<" in dom,
+                  "no 'drained' badge in the page")
+            check(re.search(r"<b>1</b> drained", dom), "summary does not count 1 drained")
+            os.makedirs(SHOT_DIR, exist_ok=True)
+            shot = os.path.join(SHOT_DIR, "status-page-drained.png")
+            if os.path.exists(shot):
+                os.remove(shot)
+            rc, _, err = _chromium(["--screenshot=%s" % shot, url], 60 * SCALE)
+            check(rc == 0 and os.path.getsize(shot) > 10000,
+                  "chromium --screenshot: exit %d; %s" % (rc, err[-1500:]))
+            print("    screenshot: %s" % shot)
