@@ -233,6 +233,12 @@ static void ctl_on_event(struct bufferevent *bev, short what, void *arg)
 	(void)bev;
 	if (c->handling)
 		return; /* the handler still owns it: freed at its reply */
+	/* A client that shut its side after the request still reads the
+	 * answer: free once it is written (or the write fails). */
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
+	    c->answered &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+		return;
 	if ((what & BEV_EVENT_TIMEOUT) && !c->answered) {
 		log_debug("server", "control socket: client timed out");
 	}
