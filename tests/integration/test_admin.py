@@ -500,6 +500,20 @@ def test_bad_requests_and_cluster_named_like_an_address():
             s.close()
             check(data.startswith(b"dnsd-control 1 error\n") and want in data,
                   "request %r: reply %r" % (req, data))
+        # A client that shuts its side after the request still gets it.
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5 * SCALE)
+        s.connect(a.sock)
+        s.sendall(b"dnsd-control 1\nadmin\n\n")
+        s.shutdown(socket.SHUT_WR)
+        data = b""
+        for _ in range(100):
+            b = s.recv(4096)
+            if not b:
+                break
+            data += b
+        s.close()
+        check(data.startswith(b"dnsd-control 1 ok\n"), "half-closed client: %r" % data)
         # A request past the bound is refused, not buffered without end.
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(5 * SCALE)
