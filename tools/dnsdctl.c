@@ -1,7 +1,9 @@
-/* dnsdctl.c - the operator's client for dnsd's control endpoint (SPEC
- * sections 1 and 6): `status` prints records, clusters and members with
- * their health as a table, `metrics` prints the raw Prometheus text. One
- * blocking HTTP/1.0 GET per run and a small JSON reader: no dependency. */
+/* dnsdctl.c - the operator's client for dnsd (SPEC sections 1, 6 and 7):
+ * `status` prints records, clusters and members with their health as a
+ * table, `metrics` prints the raw Prometheus text (one blocking HTTP/1.0
+ * GET to the control endpoint and a small JSON reader); `reload`,
+ * `drain`, `force-up`, `resume` and `admin` talk to the control socket
+ * (control/ctl_client.c). */
 #include <errno.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -16,6 +18,9 @@
 #include <unistd.h>
 
 #include "base/compat.h"
+#include "conf/config.h"
+#include "control/ctl_client.h"
+#include "control/ctl_proto.h"
 
 #define DNSDCTL_DEFAULT_SERVER "127.0.0.1:8053"
 /* dnsd answers from memory at once; 5 s only covers a loaded host. */
@@ -31,15 +36,33 @@
 #define EXIT_FAIL  1
 #define EXIT_USAGE 2
 
+/* A reload of a big zone takes seconds; minutes mean a stuck dnsd. */
+#define DNSDCTL_RELOAD_TIMEOUT_S 600
+#define DNSDCTL_SOCKET_TIMEOUT_S 10
+
 static void dnsdctl_usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: dnsdctl [-s HOST:PORT] status    records, clusters, "
-	        "members and their health\n"
-	        "       dnsdctl [-s HOST:PORT] metrics   the raw metrics text\n"
-	        "The server is -s, else $DNSD_CONTROL, else %s (dnsd's "
-	        "`control` key).\n",
-	        DNSDCTL_DEFAULT_SERVER);
+	fprintf(
+	    f,
+	    "usage: dnsdctl [-c FILE] [-s HOST:PORT] [-S SOCKET] COMMAND "
+	    "...\n"
+	    "  status                      records, clusters, members, "
+	    "health and overrides\n"
+	    "  metrics                     the raw metrics text\n"
+	    "  reload                      reload; prints the result or "
+	    "every error\n"
+	    "  drain    [--for DURATION] [--reason TEXT] TARGET...\n"
+	    "  force-up [--for DURATION] [--reason TEXT] TARGET...\n"
+	    "  resume   TARGET...          remove the override\n"
+	    "  admin                       list the overrides\n"
+	    "TARGET is ADDRESS, CLUSTER/ADDRESS or CLUSTER. `dnsdctl COMMAND "
+	    "--help` tells more.\n"
+	    "-c FILE reads `control` and `control_socket` from dnsd's INI "
+	    "file.\n"
+	    "The server is -s, else `control` of -c, else $DNSD_CONTROL, "
+	    "else %s;\n"
+	    "the socket is -S, else `control_socket` of -c, else %s.\n",
+	    DNSDCTL_DEFAULT_SERVER, CTL_DEFAULT_SOCKET);
 }
 
 static void dnsdctl_die(const char *fmt, ...) DNSD_PRINTF(1, 2)
@@ -487,6 +510,7 @@ enum {
 	COL_MEMBER,
 	COL_WEIGHT,
 	COL_STATE,
+	COL_ADMIN,
 	COL_SINCE,
 	COL_CHECK,
 	COL_N
@@ -570,12 +594,23 @@ static void table_member(struct dnsdctl_table *t, const char *record,
 		         json_num(lc, "duration_ms", 0), at);
 	}
 	const char *state = json_str(m, "state");
+	/* SPEC 7: the operator's override beside the probes' verdict. */
+	char admin[300] = "-";
+	const char *adm = json_str(m, "admin");
+	if (adm != NULL) {
+		const char *until = json_str(m, "admin_until");
+		const char *why = json_str(m, "admin_reason");
+		snprintf(admin, sizeof(admin), "%s%s%s%s%s", adm,
+		         until ? " until " : "", until ? until : "",
+		         why && why[0] ? ": " : "", why && why[0] ? why : "");
+	}
 	const char *cells[COL_N] = {
 	    [COL_RECORD] = record,
 	    [COL_CLUSTER] = cluster,
 	    [COL_MEMBER] = json_str(m, "address"),
 	    [COL_WEIGHT] = weight,
 	    [COL_STATE] = state != NULL ? state : "?",
+	    [COL_ADMIN] = admin,
 	    [COL_SINCE] = since,
 	    [COL_CHECK] = check,
 	};
@@ -614,8 +649,8 @@ static void table_cluster(struct dnsdctl_table *t, const char *record,
 static void table_print(const struct dnsdctl_table *t, bool color)
 {
 	static const char *const head[COL_N] = {
-	    "RECORD", "CLUSTER", "MEMBER",     "WEIGHT",
-	    "STATE",  "SINCE",   "LAST CHECK",
+	    "RECORD", "CLUSTER", "MEMBER", "WEIGHT",
+	    "STATE",  "ADMIN",   "SINCE",  "LAST CHECK",
 	};
 	size_t w[COL_N];
 	for (int c = 0; c < COL_N; c++) {
@@ -640,6 +675,9 @@ static void table_print(const struct dnsdctl_table *t, bool color)
 				on = "\033[32m", off = "\033[0m";
 			else if (color && c == COL_STATE && s[0] != '\0')
 				on = "\033[1;31m", off = "\033[0m";
+			else if (color && c == COL_ADMIN && s[0] != '-' &&
+			         s[0] != '\0')
+				on = "\033[1;33m", off = "\033[0m";
 			printf("%s%s%s%s%*s", c ? "  " : "", on, s, off,
 			       (int)pad, "");
 		}
@@ -738,16 +776,257 @@ static int dnsdctl_metrics(const char *server)
 	return 0;
 }
 
+/* ---------------------------------------------------------------------
+ * control socket commands */
+
+struct dnsdctl_cmd {
+	const char *name;
+	bool targets;  /* takes TARGET... */
+	bool duration; /* takes --for and --reason */
+	const char *help;
+};
+
+static const struct dnsdctl_cmd dnsdctl_cmds[] = {
+    {"reload", false, false,
+     "usage: dnsdctl reload\n"
+     "Reload dnsd's INI file and every zone file, and wait for the result:\n"
+     "prints \"reloaded\" and exits 0, or prints every error as\n"
+     "PATH:LINE: message and exits 1 (dnsd keeps serving the previous\n"
+     "configuration).\n"},
+    {"drain", true, true,
+     "usage: dnsdctl drain [--for DURATION] [--reason TEXT] TARGET...\n"
+     "Answer as if the members were not configured: never answered (not\n"
+     "even under all_down = serve), not counted for min_healthy; a name\n"
+     "whose members of a family are all drained answers NODATA. They are\n"
+     "still probed. TARGET is ADDRESS (every cluster holding it),\n"
+     "CLUSTER/ADDRESS (one membership) or CLUSTER (its members). With\n"
+     "--for (30s, 15m, 2h, 1d) the drain expires by itself. When the\n"
+     "command returns, every answer follows it; an unknown target changes\n"
+     "nothing and exits 1.\n"},
+    {"force-up", true, true,
+     "usage: dnsdctl force-up [--for DURATION] [--reason TEXT] TARGET...\n"
+     "Count the members as healthy whatever their probes say. Targets and\n"
+     "--for as for drain. The most specific override wins: CLUSTER/ADDRESS,\n"
+     "then ADDRESS, then CLUSTER.\n"},
+    {"resume", true, false,
+     "usage: dnsdctl resume TARGET...\n"
+     "Remove the override set on exactly this TARGET: answers follow the\n"
+     "probes again (unless a less specific override still holds; dnsdctl\n"
+     "says so). An override whose target a reload removed is resumed the\n"
+     "same way.\n"},
+    {"admin", false, false,
+     "usage: dnsdctl admin\n"
+     "List the overrides: target, state, since, until, members it matches\n"
+     "(\"unmatched\" when a reload removed its target), reason.\n"},
+};
+
+static const struct dnsdctl_cmd *dnsdctl_find_cmd(const char *name)
+{
+	for (size_t i = 0; i < DNSD_ARRAY_LEN(dnsdctl_cmds); i++)
+		if (strcmp(dnsdctl_cmds[i].name, name) == 0)
+			return &dnsdctl_cmds[i];
+	return NULL;
+}
+
+/* Each line of a response on its own line of stderr, "dnsdctl: " first. */
+static void dnsdctl_print_errors(const char *body)
+{
+	const char *p = body;
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n > 0)
+			fprintf(stderr, "dnsdctl: %.*s\n", (int)n, p);
+		p += n + (nl != NULL);
+	}
+}
+
+static void dnsdctl_admin_table(const char *body)
+{
+	if (body[0] == '\0') {
+		printf("no overrides\n");
+		return;
+	}
+	static const char *const head[] = {"TARGET", "STATE",   "SINCE",
+	                                   "UNTIL",  "MEMBERS", "REASON"};
+	enum { NCOL = 6 };
+	size_t w[NCOL];
+	for (int c = 0; c < NCOL; c++)
+		w[c] = strlen(head[c]);
+	/* Two passes over the tab-separated lines: widths, then rows. */
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			for (int c = 0; c < NCOL; c++)
+				printf("%s%-*s", c ? "  " : "",
+				       c == NCOL - 1 ? 0 : (int)w[c], head[c]);
+			printf("\n");
+		}
+		for (const char *p = body; *p != '\0';) {
+			const char *nl = strchr(p, '\n');
+			const char *end = nl ? nl : p + strlen(p);
+			const char *f = p;
+			for (int c = 0; c < NCOL && f <= end; c++) {
+				const char *tab =
+				    memchr(f, '\t', (size_t)(end - f));
+				const char *fe =
+				    tab != NULL && c < NCOL - 1 ? tab : end;
+				size_t n = (size_t)(fe - f);
+				if (pass == 0 && n > w[c])
+					w[c] = n;
+				if (pass == 1)
+					printf("%s%-*.*s", c ? "  " : "",
+					       c == NCOL - 1 ? 0 : (int)w[c],
+					       (int)n, f);
+				f = fe + 1;
+			}
+			if (pass == 1)
+				printf("\n");
+			p = nl ? nl + 1 : end;
+		}
+	}
+}
+
+/* Run one socket command: parse its options, send, print. */
+static int dnsdctl_socket_cmd(const char *sock, const struct dnsdctl_cmd *cmd,
+                              int argc, char **argv)
+{
+	const char **lines = calloc((size_t)argc + 4, sizeof(*lines));
+	char forbuf[48] = "", *reasonbuf = NULL;
+	size_t n = 0;
+	bool ended = false;
+	if (lines == NULL)
+		dnsdctl_die("out of memory");
+	lines[n++] = cmd->name;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+		if (!ended &&
+		    (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+			fputs(cmd->help, stdout);
+			free(lines);
+			return 0;
+		}
+		if (!ended && strcmp(a, "--") == 0) {
+			ended = true;
+			continue;
+		}
+		bool is_for = !ended && strncmp(a, "--for", 5) == 0 &&
+		              (a[5] == '\0' || a[5] == '=');
+		bool is_reason = !ended && strncmp(a, "--reason", 8) == 0 &&
+		                 (a[8] == '\0' || a[8] == '=');
+		if ((is_for || is_reason) && cmd->duration) {
+			const char *eq = strchr(a, '=');
+			if (eq != NULL)
+				val = eq + 1;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				dnsdctl_die("%s needs a value", a);
+			if (is_for) {
+				uint64_t ms;
+				if (config_parse_duration_ms(val, &ms) != 0 ||
+				    ms == 0)
+					dnsdctl_die("bad duration \"%s\" (want "
+					            "a number with ms, s, m, h "
+					            "or d: 30s, 15m, 2h)",
+					            val);
+				snprintf(forbuf, sizeof(forbuf), "for=%llu",
+				         (unsigned long long)ms);
+				lines[n++] = forbuf;
+			} else {
+				free(reasonbuf);
+				reasonbuf = malloc(strlen(val) + 8);
+				if (reasonbuf == NULL)
+					dnsdctl_die("out of memory");
+				sprintf(reasonbuf, "reason=%s", val);
+				lines[n++] = reasonbuf;
+			}
+			continue;
+		}
+		if (!ended && a[0] == '-') {
+			fprintf(stderr, "dnsdctl %s: unknown option %s\n%s",
+			        cmd->name, a, cmd->help);
+			exit(EXIT_USAGE);
+		}
+		if (!cmd->targets) {
+			fprintf(stderr, "dnsdctl %s: takes no arguments\n%s",
+			        cmd->name, cmd->help);
+			exit(EXIT_USAGE);
+		}
+		char *t = malloc(strlen(a) + 8);
+		if (t == NULL)
+			dnsdctl_die("out of memory");
+		sprintf(t, "target=%s", a);
+		lines[n++] = t;
+	}
+	size_t targets = 0;
+	for (size_t i = 1; i < n; i++)
+		targets += strncmp(lines[i], "target=", 7) == 0;
+	if (cmd->targets && targets == 0) {
+		fprintf(stderr, "dnsdctl %s: no TARGET given\n%s", cmd->name,
+		        cmd->help);
+		exit(EXIT_USAGE);
+	}
+	bool ok = false;
+	char *body = NULL;
+	char err[512];
+	int timeout = strcmp(cmd->name, "reload") == 0
+	                  ? DNSDCTL_RELOAD_TIMEOUT_S
+	                  : DNSDCTL_SOCKET_TIMEOUT_S;
+	if (ctl_client_call(sock, lines, n, timeout, &ok, &body, err,
+	                    sizeof(err)) != 0)
+		dnsdctl_die("%s", err);
+	if (!ok && strcmp(cmd->name, "reload") == 0)
+		fputs(body, stderr); /* PATH:LINE: message, as dnsd -t */
+	else if (!ok)
+		dnsdctl_print_errors(body);
+	else if (strcmp(cmd->name, "admin") == 0)
+		dnsdctl_admin_table(body);
+	else
+		fputs(body, stdout);
+	for (size_t i = 1; i < n; i++)
+		if (lines[i] != forbuf && lines[i] != reasonbuf)
+			free((char *)(uintptr_t)lines[i]);
+	free(reasonbuf);
+	free(lines);
+	free(body);
+	return ok ? 0 : EXIT_FAIL;
+}
+
+/* dnsd's `control` may be a wildcard: connect to loopback then. */
+static char *dnsdctl_local(char *control)
+{
+	if (control == NULL)
+		return NULL;
+	const char *port = strrchr(control, ':');
+	if (port != NULL && (strncmp(control, "0.0.0.0:", 8) == 0 ||
+	                     strncmp(control, "[::]:", 5) == 0)) {
+		char *s = malloc(strlen(port) + 16);
+		if (s == NULL)
+			dnsdctl_die("out of memory");
+		sprintf(s, "%s%s", control[0] == '[' ? "[::1]" : "127.0.0.1",
+		        port);
+		free(control);
+		return s;
+	}
+	return control;
+}
+
 int main(int argc, char **argv)
 {
-	const char *server = getenv("DNSD_CONTROL");
+	const char *server = NULL, *sock = NULL, *ini = NULL;
 	int opt;
-	if (server == NULL || server[0] == '\0')
-		server = DNSDCTL_DEFAULT_SERVER;
-	while ((opt = getopt(argc, argv, "s:h")) != -1) {
+	/* "+": options stop at the command, whose own come after it. */
+	while ((opt = getopt(argc, argv, "+c:s:S:h")) != -1) {
 		switch (opt) {
+		case 'c':
+			ini = optarg;
+			break;
 		case 's':
 			server = optarg;
+			break;
+		case 'S':
+			sock = optarg;
 			break;
 		case 'h':
 			dnsdctl_usage(stdout);
@@ -757,22 +1036,63 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind + 1 != argc) {
+	if (optind >= argc) {
 		dnsdctl_usage(stderr);
 		return EXIT_USAGE;
 	}
 	const char *cmd = argv[optind];
-	int rc;
-	if (strcmp(cmd, "status") == 0) {
-		rc = dnsdctl_status(server);
-	} else if (strcmp(cmd, "metrics") == 0) {
-		rc = dnsdctl_metrics(server);
-	} else {
+	const struct dnsdctl_cmd *sc = dnsdctl_find_cmd(cmd);
+	bool http = strcmp(cmd, "status") == 0 || strcmp(cmd, "metrics") == 0;
+	if (sc == NULL && !http) {
 		fprintf(stderr, "dnsdctl: unknown command %s\n", cmd);
 		dnsdctl_usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (http && optind + 1 != argc) {
+		if (strcmp(argv[optind + 1], "--help") == 0) {
+			dnsdctl_usage(stdout);
+			return 0;
+		}
+		dnsdctl_usage(stderr);
+		return EXIT_USAGE;
+	}
+	char *ini_control = NULL, *ini_socket = NULL;
+	if (ini != NULL) {
+		char err[512];
+		if (ctl_client_ini(ini, &ini_control, &ini_socket, err,
+		                   sizeof(err)) != 0)
+			dnsdctl_die("%s", err);
+		ini_control = dnsdctl_local(ini_control);
+	}
+	int rc;
+	if (http) {
+		if (server == NULL)
+			server = ini_control;
+		if (server == NULL && ini != NULL)
+			dnsdctl_die("%s has no `control` in [server]: dnsd has "
+			            "no control endpoint to read",
+			            ini);
+		if (server == NULL)
+			server = getenv("DNSD_CONTROL");
+		if (server == NULL || server[0] == '\0')
+			server = DNSDCTL_DEFAULT_SERVER;
+		rc = strcmp(cmd, "status") == 0 ? dnsdctl_status(server)
+		                                : dnsdctl_metrics(server);
+	} else {
+		if (sock == NULL)
+			sock = ini_socket;
+		if (sock == NULL && ini != NULL)
+			dnsdctl_die("no control socket configured: %s has no "
+			            "`control_socket` in [server]",
+			            ini);
+		if (sock == NULL)
+			sock = CTL_DEFAULT_SOCKET;
+		rc = dnsdctl_socket_cmd(sock, sc, argc - optind - 1,
+		                        argv + optind + 1);
+	}
 	if (fflush(stdout) != 0)
 		dnsdctl_die("cannot write the output: %s", strerror(errno));
+	free(ini_control);
+	free(ini_socket);
 	return rc;
 }

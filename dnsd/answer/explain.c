@@ -56,6 +56,24 @@ static void family_line(const struct lb_record *rec, enum lb_family f,
 	for (unsigned k = 0; k < ch.norder; k++)
 		add(line, &len, " %s %u/%u", ch.order[k]->name, ch.healthy[k],
 		    ch.order[k]->nmembers[f]);
+	/* SPEC 7: name the members an operator overrode. */
+	for (int a = LB_ADMIN_DRAIN; a <= LB_ADMIN_FORCE_UP; a++) {
+		bool first = true;
+		for (unsigned k = 0; k < ch.norder; k++) {
+			const struct lb_cluster *c = ch.order[k];
+			for (uint32_t i = 0; i < c->nmembers[f]; i++) {
+				const struct lb_member *m = &c->members[f][i];
+				if (lb_member_admin(m) != (enum lb_admin)a)
+					continue;
+				add(line, &len, "%s %s/%s",
+				    !first                ? ","
+				    : a == LB_ADMIN_DRAIN ? "; drained"
+				                          : "; forced up",
+				    c->name, m->text);
+				first = false;
+			}
+		}
+	}
 	if (ch.degraded == LB_DEG_ALL_DOWN)
 		add(line, &len, "; all down, all_down=%s",
 		    all_down_name(rec->all_down));

@@ -4,6 +4,8 @@
  * keys of each object. Sections may come in any order. */
 #include "conf/parser.h"
 
+#include <arpa/inet.h>
+
 #include <string.h>
 
 void config_finish_zones(struct config_parser *p)
@@ -51,6 +53,15 @@ void config_finish_clusters(struct config_parser *p)
 		    CONFIG_AT(p->clusters, struct config_pcluster, i);
 		config_apply_defaults(p, sd, c, &c->h);
 		config_required(p, sd, &c->h);
+		/* SPEC 7: dnsdctl's TARGET is an address or a cluster name,
+		 * told apart by whether it parses as an address. */
+		uint8_t ip[4];
+		if (c->pub.name != NULL &&
+		    inet_pton(AF_INET, c->pub.name, ip) == 1)
+			config_err(p, c->h.line,
+			           "cluster name \"%s\" is an IP address: "
+			           "dnsdctl could not tell it from a member",
+			           c->pub.name);
 		c->pub.members = c->members.items;
 		c->pub.nmembers = c->members.n;
 		c->check_index = 0;

@@ -53,6 +53,10 @@ struct config_server {
 	bool has_control;
 	struct config_sockaddr control;
 	const char *user; /* or NULL */
+	/* SPEC 7: the UNIX socket for dnsdctl's write commands, and where
+	 * administrative overrides are kept. Resolved paths, or NULL. */
+	const char *control_socket;
+	const char *state_file;
 	unsigned user_line;
 	enum log_level log_level;
 	unsigned rrl; /* responses/s per client network, 0 = off */
@@ -186,9 +190,12 @@ int config_load_partial(const char *path, struct config **out,
 
 void config_free(struct config *cfg);
 
-/* Parse a duration: integer with unit ms, s or m; bare integer = seconds.
+/* Parse a duration: integer with unit ms, s, m, h or d; bare integer =
+ * seconds.
  * Returns 0 and milliseconds in *ms, or -1. */
 int config_parse_duration(const char *s, unsigned *ms);
+/* The same in 64 bits, for dnsdctl's --for (days fit). */
+int config_parse_duration_ms(const char *s, uint64_t *ms);
 /* yes/no, true/false, on/off, 1/0. Returns 0 or -1. */
 int config_parse_bool(const char *s, bool *out);
 /* "1.2.3.4:53", "[::1]:53"; default_port when none is given (0 = a port is

@@ -73,6 +73,8 @@ static const struct config_key config_server_keys[] = {
 	K_PATH("geoip", SRV(geoip), 0),
 	K_FUNC("control", config_set_control, NULL, 0),
 	K_STR("user", SRV(user)),
+	K_PATH("control_socket", SRV(control_socket), 0),
+	K_PATH("state_file", SRV(state_file), 0),
 	K_FUNC("log_level", config_set_log_level, "info", 0),
 	K_UINT("rrl", SRV(rrl), "0", 0, 1000000),
 	/* Knot DNS allows 0..100 for its slip too. */

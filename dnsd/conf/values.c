@@ -148,30 +148,39 @@ int config_parse_location(const char *s, double *lat, double *lon, char *why,
 	return 0;
 }
 
-int config_parse_duration(const char *s, unsigned *ms)
+int config_parse_duration_ms(const char *s, uint64_t *ms)
 {
 	const char *p = s;
-	unsigned long long v = 0;
+	uint64_t v = 0;
 	if (*p < '0' || *p > '9')
 		return -1;
 	while (*p >= '0' && *p <= '9') {
-		v = v * 10 + (unsigned long long)(*p - '0');
-		if (v > UINT_MAX)
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > UINT32_MAX)
 			return -1;
 		p++;
 	}
-	unsigned long long mult;
-	if (*p == '\0' || strcmp(p, "s") == 0)
-		mult = 1000;
-	else if (strcmp(p, "ms") == 0)
-		mult = 1;
-	else if (strcmp(p, "m") == 0)
-		mult = 60000;
-	else
+	/* SPEC 7: h and d as well, for maintenance windows (`--for 2h`). */
+	static const struct {
+		const char *unit;
+		uint64_t mult;
+	} units[] = {{"", 1000},   {"s", 1000},    {"ms", 1},
+	             {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+	for (size_t i = 0; i < DNSD_ARRAY_LEN(units); i++) {
+		if (strcmp(p, units[i].unit) == 0) {
+			*ms = v * units[i].mult;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int config_parse_duration(const char *s, unsigned *ms)
+{
+	uint64_t v;
+	if (config_parse_duration_ms(s, &v) != 0 || v > UINT_MAX)
 		return -1;
-	if (v * mult > UINT_MAX)
-		return -1;
-	*ms = (unsigned)(v * mult);
+	*ms = (unsigned)v;
 	return 0;
 }
 

@@ -112,6 +112,10 @@ static int control_members(const struct control *c, const struct snapshot *s,
 				x->cluster = cl->name;
 				x->address = m->text;
 				x->up = true;
+				x->drained =
+				    lb_member_admin(m) == LB_ADMIN_DRAIN;
+				x->forced_up =
+				    lb_member_admin(m) == LB_ADMIN_FORCE_UP;
 				if (m->target == LB_NO_TARGET ||
 				    m->target >= s->probes.n)
 					continue;

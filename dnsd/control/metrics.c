@@ -225,6 +225,29 @@ static void metrics_members(struct outbuf *m, const struct metrics_input *in)
 		metrics_label(m, mm->address);
 		outbuf_printf(m, "\"} %d\n", mm->up ? 1 : 0);
 	}
+	/* SPEC 7: dnsd_member_up stays what the probes say; these say what
+	 * the operator overrode. */
+	metrics_head(m, "dnsd_member_drained", "gauge",
+	             "1 when an operator drained the member (dnsdctl drain).");
+	for (size_t i = 0; i < in->nmembers; i++) {
+		const struct metrics_member *mm = &in->members[i];
+		outbuf_printf(m, "dnsd_member_drained{cluster=\"");
+		metrics_label(m, mm->cluster);
+		outbuf_printf(m, "\",address=\"");
+		metrics_label(m, mm->address);
+		outbuf_printf(m, "\"} %d\n", mm->drained ? 1 : 0);
+	}
+	metrics_head(m, "dnsd_member_forced_up", "gauge",
+	             "1 when an operator forced the member up (dnsdctl "
+	             "force-up).");
+	for (size_t i = 0; i < in->nmembers; i++) {
+		const struct metrics_member *mm = &in->members[i];
+		outbuf_printf(m, "dnsd_member_forced_up{cluster=\"");
+		metrics_label(m, mm->cluster);
+		outbuf_printf(m, "\",address=\"");
+		metrics_label(m, mm->address);
+		outbuf_printf(m, "\"} %d\n", mm->forced_up ? 1 : 0);
+	}
 	metrics_head(m, "dnsd_probe_failures_total", "counter",
 	             "Failed health checks of the member.");
 	for (size_t i = 0; i < in->nmembers; i++) {

@@ -21,6 +21,8 @@ struct metrics_member {
 	bool up;
 	bool checked;      /* false for check = none: no failures series */
 	uint64_t failures; /* failed checks of its probe target */
+	bool drained;      /* SPEC 7 overrides in force */
+	bool forced_up;
 };
 
 struct metrics_input {

@@ -10,6 +10,7 @@
 #include <event2/buffer.h>
 
 #include "lb/lb.h"
+#include "snapshot/admin.h"
 
 int status_json_string(struct evbuffer *out, const char *s)
 {
@@ -117,6 +118,29 @@ static void status_records(struct outbuf *o, const struct snapshot *s)
 	outbuf_printf(o, "]");
 }
 
+/* SPEC 7: the override in force, beside what the probes say. admin_by is
+ * main-thread state (lb.h), and so is this page. */
+static void status_admin(struct outbuf *o, const struct lb_member *m)
+{
+	const struct admin_override *a = m->admin_by;
+	if (a == NULL) {
+		outbuf_printf(o, ", \"admin\": null, \"admin_until\": null, "
+		                 "\"admin_reason\": null, \"admin_target\": "
+		                 "null");
+		return;
+	}
+	outbuf_printf(o, ", \"admin\": \"%s\", \"admin_until\": ",
+	              admin_state_name(a->state));
+	if (a->until_ms > 0)
+		status_time(o, (time_t)(a->until_ms / 1000));
+	else
+		outbuf_printf(o, "null");
+	outbuf_printf(o, ", \"admin_reason\": ");
+	status_str(o, a->reason);
+	outbuf_printf(o, ", \"admin_target\": ");
+	status_str(o, a->t.text);
+}
+
 static void status_member(struct outbuf *o, const struct status_input *in,
                           const struct lb_member *m)
 {
@@ -147,6 +171,7 @@ static void status_member(struct outbuf *o, const struct status_input *in,
 	if (st != NULL)
 		outbuf_printf(o, ", \"failures\": %llu",
 		              (unsigned long long)st->failures);
+	status_admin(o, m);
 	outbuf_printf(o, "}");
 }
 

@@ -3,28 +3,43 @@
 
 #include <string.h>
 
-static bool member_up(const struct lb_member *m, const struct probe_set *h)
+/* force-up wins over the probes (SPEC 7). */
+static bool member_up(const struct lb_member *m, const struct probe_set *h,
+                      enum lb_admin a)
 {
-	return m->target == LB_NO_TARGET || h == NULL ||
-	       probe_set_up(h, m->target);
+	return a == LB_ADMIN_FORCE_UP || m->target == LB_NO_TARGET ||
+	       h == NULL || probe_set_up(h, m->target);
 }
 
-/* Healthy members of one family with weight above 0 (SPEC 3), and their
- * summed weight. */
-static uint32_t healthy_count(const struct lb_cluster *c, enum lb_family f,
-                              const struct probe_set *h, uint64_t *weight)
+/* What one cluster offers in one family, drained members left out as if
+ * they were not configured (SPEC 7). */
+struct lb_offer {
+	uint32_t present;  /* members not drained (weight 0 included) */
+	uint32_t eligible; /* not drained, weight above 0 */
+	uint64_t eweight;  /* their summed weight */
+	uint32_t healthy;  /* eligible and up (SPEC 3) */
+	uint64_t hweight;  /* their summed weight */
+};
+
+static void cluster_offer(const struct lb_cluster *c, enum lb_family f,
+                          const struct probe_set *h, struct lb_offer *o)
 {
-	uint32_t n = 0;
-	uint64_t w = 0;
+	memset(o, 0, sizeof(*o));
 	for (uint32_t i = 0; i < c->nmembers[f]; i++) {
 		const struct lb_member *m = &c->members[f][i];
-		if (m->weight > 0 && member_up(m, h)) {
-			n++;
-			w += m->weight;
+		enum lb_admin a = lb_member_admin(m);
+		if (a == LB_ADMIN_DRAIN)
+			continue;
+		o->present++;
+		if (m->weight == 0)
+			continue;
+		o->eligible++;
+		o->eweight += m->weight;
+		if (member_up(m, h, a)) {
+			o->healthy++;
+			o->hweight += m->weight;
 		}
 	}
-	*weight = w;
-	return n;
 }
 
 static bool reaches_min(const struct lb_cluster *c, uint32_t healthy)
@@ -103,8 +118,9 @@ static void draw(const struct lb_record *rec, enum lb_family f,
 			const struct lb_cluster *c = out->order[k];
 			for (uint32_t i = 0; i < c->nmembers[f]; i++) {
 				const struct lb_member *m = &c->members[f][i];
-				if (m->weight == 0 ||
-				    !(all_up || member_up(m, h)))
+				enum lb_admin a = lb_member_admin(m);
+				if (m->weight == 0 || a == LB_ADMIN_DRAIN ||
+				    !(all_up || member_up(m, h, a)))
 					continue;
 				bool taken = false;
 				for (unsigned p = 0; p < out->n; p++)
@@ -145,7 +161,7 @@ void lb_choose(const struct lb_record *rec, enum lb_family f,
                uint64_t rng[2], struct lb_choice *out)
 {
 	bool use[LB_MAX_CLUSTERS];
-	uint64_t hweight[LB_MAX_CLUSTERS];
+	struct lb_offer offer[LB_MAX_CLUSTERS];
 	out->degraded = LB_DEG_NONE;
 	out->cluster = NULL;
 	out->n = 0;
@@ -157,9 +173,10 @@ void lb_choose(const struct lb_record *rec, enum lb_family f,
 	int any = -1;   /* first with any healthy member */
 	for (unsigned k = 0; k < out->norder; k++) {
 		const struct lb_cluster *c = out->order[k];
-		out->healthy[k] = healthy_count(c, f, health, &hweight[k]);
+		cluster_offer(c, f, health, &offer[k]);
+		out->healthy[k] = offer[k].healthy;
 		use[k] = false;
-		if (first < 0 && c->nmembers[f] > 0)
+		if (first < 0 && offer[k].present > 0)
 			first = (int)k;
 		if (reach < 0 && reaches_min(c, out->healthy[k]))
 			reach = (int)k;
@@ -167,7 +184,8 @@ void lb_choose(const struct lb_record *rec, enum lb_family f,
 			any = (int)k;
 	}
 	if (first < 0) {
-		out->outcome = LB_NODATA; /* no member of this family at all */
+		/* No member of this family at all, or every one drained. */
+		out->outcome = LB_NODATA;
 		return;
 	}
 	out->outcome = LB_ANSWER;
@@ -192,9 +210,7 @@ void lb_choose(const struct lb_record *rec, enum lb_family f,
 			for (unsigned i = (unsigned)first; i < out->norder;
 			     i++) {
 				const struct lb_cluster *c = out->order[i];
-				uint32_t n = 0;
-				for (uint32_t j = 0; j < c->nmembers[f]; j++)
-					n += c->members[f][j].weight > 0;
+				uint32_t n = offer[i].eligible;
 				if (n > 0 && n >= c->min_healthy) {
 					k = i;
 					break;
@@ -204,7 +220,7 @@ void lb_choose(const struct lb_record *rec, enum lb_family f,
 		}
 		uint64_t total = 0;
 		for (unsigned i = 0; i < out->norder; i++)
-			total += use[i] ? out->order[i]->weight_sum[f] : 0;
+			total += use[i] ? offer[i].eweight : 0;
 		draw(rec, f, health, true, use, total, out, rng);
 		out->ttl = degraded_ttl(rec, out, out->norder - 1);
 		if (out->n == 0)
@@ -233,7 +249,7 @@ void lb_choose(const struct lb_record *rec, enum lb_family f,
 	}
 	uint64_t total = 0;
 	for (unsigned k = 0; k < out->norder; k++)
-		total += use[k] ? hweight[k] : 0;
+		total += use[k] ? offer[k].hweight : 0;
 	draw(rec, f, health, false, use, total, out, rng);
 	if (out->n == 0)
 		out->outcome = LB_NODATA;

@@ -24,12 +24,33 @@
 
 enum lb_family { LB_V4 = 0, LB_V6 = 1 };
 
+/* The operator's override of a member (SPEC 7). DRAIN: as if the member
+ * were not configured; FORCE_UP: healthy whatever its probes say. */
+enum lb_admin { LB_ADMIN_NONE = 0, LB_ADMIN_DRAIN = 1, LB_ADMIN_FORCE_UP = 2 };
+
+struct admin_override;
+
 struct lb_member {
 	uint32_t target;  /* index into the snapshot's probe_set */
 	uint16_t weight;  /* 0 = drain: probed, never answered */
 	uint8_t addr[16]; /* 4 bytes used for IPv4 */
 	const char *text;
+	/* enum lb_admin in force. Written by the main thread (and by the
+	 * reload thread before the snapshot is published), read by every
+	 * answering thread: one relaxed byte, like the health table. It is
+	 * per membership, not per probe target: `drain eu-west/ADDR` must
+	 * leave the same address in other clusters alone. */
+	_Atomic uint8_t admin;
+	/* The override that set it, for /status: read and written on the
+	 * main thread only (and before publication). NULL when none. */
+	const struct admin_override *admin_by;
 };
+
+static inline enum lb_admin lb_member_admin(const struct lb_member *m)
+{
+	return (enum lb_admin)atomic_load_explicit(&m->admin,
+	                                           memory_order_relaxed);
+}
 
 struct lb_cluster {
 	const char *name;

@@ -18,6 +18,8 @@
 
 #include "conf/config.h"
 #include "control/control.h"
+#include "control/ctl_commands.h"
+#include "control/ctl_socket.h"
 #include "base/diag.h"
 #include "base/log.h"
 #include "dnstap/dnstap.h"
@@ -58,10 +60,14 @@ struct dnsd {
 	struct prober *prober;
 	struct control *control;
 	struct reloader *reloader;
-	int control_fd; /* bound before the privilege drop, or -1 */
+	int control_fd;           /* bound before the privilege drop, or -1 */
 	unsigned threads;
-	unsigned long fd_limit; /* RLIMIT_NOFILE in force, after raising */
-	unsigned control_max;   /* control connections, fixed at start */
+	unsigned long fd_limit;   /* RLIMIT_NOFILE in force, after raising */
+	unsigned control_max;     /* control connections, fixed at start */
+	struct admin_table admin; /* SPEC 7: the operator's overrides */
+	struct ctl_commands *commands;
+	struct ctl_socket *ctl_sock;
+	int ctl_fd; /* the control socket, bound before the drop, or -1 */
 	struct event *sig_hup, *sig_term, *sig_int, *stop_timer;
 	bool stopping;
 };
@@ -88,6 +94,15 @@ static int check_config(const char *path)
 	struct snapshot *s = NULL;
 	diag_init(&diag);
 	int rc = snapshot_build(path, &s, &diag);
+	if (rc == 0 && s->cfg->server.state_file != NULL) {
+		/* The state file is read at start too: check it now. */
+		struct admin_table t;
+		admin_table_init(&t);
+		rc = admin_load(&t, s->cfg->server.state_file, &diag);
+		admin_table_free(&t);
+		if (rc != 0)
+			snapshot_free(s);
+	}
 	/* Errors, or the warnings of a good file (stdout still says ok). */
 	diag_print(&diag);
 	if (rc == 0) {
@@ -328,9 +343,53 @@ static bool fds_enough_to_start(struct dnsd *d, const struct snapshot *s)
 	return false;
 }
 
+static void log_stale_override(void *arg, const struct admin_override *o)
+{
+	(void)arg;
+	log_info("admin", "override %s %s expired while dnsd was stopped",
+	         admin_state_name(o->state), o->t.text);
+}
+
+/* SPEC 7: overrides kept by the last run, read before serving. A state
+ * file that cannot be read is a configuration error: starting without
+ * the drains an operator set would send traffic to members under
+ * maintenance. */
+static int load_admin(struct dnsd *d, struct snapshot *snap)
+{
+	const char *file = snap->cfg->server.state_file;
+	if (file != NULL) {
+		struct diag diag;
+		diag_init(&diag);
+		if (admin_load(&d->admin, file, &diag) != 0) {
+			diag_log(&diag, "config");
+			log_error("config",
+			          "state file %s: %zu error(s), not starting "
+			          "(fix or remove it)",
+			          file, diag.count);
+			diag_free(&diag);
+			return -1;
+		}
+		diag_free(&diag);
+		admin_expire(&d->admin, admin_now_ms(), log_stale_override,
+		             NULL);
+		for (size_t i = 0; i < d->admin.n; i++) {
+			const struct admin_override *o = d->admin.v[i];
+			size_t n = admin_target_each(snap, &o->t, NULL, NULL);
+			log_info("admin",
+			         "kept override: %s %s (%zu member%s)%s%s",
+			         admin_state_name(o->state), o->t.text, n,
+			         n == 1 ? "" : "s", o->reason[0] ? ": " : "",
+			         o->reason);
+		}
+	}
+	admin_apply(&d->admin, snap);
+	d->srv.admin = &d->admin;
+	return 0;
+}
+
 static int serve(const char *path)
 {
-	struct dnsd d = {.config_path = path, .control_fd = -1};
+	struct dnsd d = {.config_path = path, .control_fd = -1, .ctl_fd = -1};
 	struct diag diag;
 	struct snapshot *snap = NULL;
 	int *tcp_fds = NULL;
@@ -348,6 +407,12 @@ static int serve(const char *path)
 	diag_free(&diag);
 	const struct config_server *cfg = &snap->cfg->server;
 	log_set_level(cfg->log_level);
+	admin_table_init(&d.admin);
+	if (load_admin(&d, snap) != 0) {
+		snapshot_free(snap);
+		admin_table_free(&d.admin);
+		return EXIT_CONFIG;
+	}
 
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned threads =
@@ -369,6 +434,15 @@ static int serve(const char *path)
 		if (d.control_fd < 0) {
 			log_error("server", "control %s: %s", cfg->control.text,
 			          strerror(-d.control_fd));
+			goto out;
+		}
+	}
+	if (cfg->control_socket != NULL) {
+		char err[512];
+		d.ctl_fd = ctl_socket_bind(cfg->control_socket, cfg->user, err,
+		                           sizeof(err));
+		if (d.ctl_fd < 0) {
+			log_error("server", "%s", err);
 			goto out;
 		}
 	}
@@ -434,6 +508,22 @@ static int serve(const char *path)
 		log_error("server", "cannot start the reload thread");
 		goto out;
 	}
+	/* The paths live in the first snapshot's config, which a reload
+	 * frees: the socket and the commands copy the first run's. */
+	d.commands =
+	    ctl_commands_new(d.base, &d.srv, d.nworkers, cfg->state_file);
+	if (d.commands == NULL)
+		goto out;
+	ctl_commands_set_reloader(d.commands, d.reloader);
+	if (d.ctl_fd >= 0) {
+		d.ctl_sock =
+		    ctl_socket_new(d.base, d.ctl_fd, cfg->control_socket,
+		                   ctl_commands_handle, d.commands);
+		d.ctl_fd = -1;
+		if (d.ctl_sock == NULL)
+			goto out;
+		log_info("server", "control socket on %s", cfg->control_socket);
+	}
 
 	d.sig_hup = evsignal_new(d.base, SIGHUP, on_signal, &d);
 	d.sig_term = evsignal_new(d.base, SIGTERM, on_signal, &d);
@@ -467,6 +557,12 @@ static int serve(const char *path)
 out:
 	if (rc != 0)
 		atomic_store(&d.srv.stopping, true);
+	/* The socket first (its file goes), then the commands, which
+	 * unhook themselves from the reloader. */
+	ctl_socket_free(d.ctl_sock);
+	ctl_commands_free(d.commands);
+	if (d.ctl_fd >= 0)
+		close(d.ctl_fd);
 	/* First: a reload in progress still publishes through the workers'
 	 * qsbr slots and the prober. */
 	reloader_free(d.reloader);
@@ -502,6 +598,7 @@ out:
 	snapshot_free(snap);
 	snapshot_free(atomic_load(&d.srv.snapshot));
 	qsbr_destroy(&d.srv.qsbr);
+	admin_table_free(&d.admin);
 	return rc;
 }
 

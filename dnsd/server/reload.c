@@ -25,13 +25,45 @@ struct reloader {
 	reload_applied_fn applied;
 	void *arg;
 	struct event *applied_ev; /* made active by the thread, runs on base */
+	struct event *done_ev;    /* the same, after every reload */
+	reload_done_fn done;
+	void *done_arg;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool requested; /* under lock */
 	bool stopping;  /* under lock */
 	bool busy;      /* under lock: a reload runs */
+	/* Under lock: requests are numbered; a finished reload reports the
+	 * number of the last request it covered, so a waiter knows that a
+	 * reload started after its request (SPEC 7, dnsdctl reload). */
+	uint64_t requests;
+	uint64_t done_upto;
+	bool done_ok;
+	char *done_errors; /* "PATH:LINE: message" lines, malloc'd */
 };
+
+/* The messages of diag as lines, for dnsdctl reload. */
+static char *reload_join(const struct diag *d)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < d->count && d->msgs != NULL; i++)
+		len += d->msgs[i] != NULL ? strlen(d->msgs[i]) + 1 : 0;
+	char *s = malloc(len);
+	if (s == NULL)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < d->count && d->msgs != NULL; i++) {
+		if (d->msgs[i] == NULL)
+			continue;
+		size_t l = strlen(d->msgs[i]);
+		memcpy(s + n, d->msgs[i], l);
+		s[n + l] = '\n';
+		n += l + 1;
+	}
+	s[n] = '\0';
+	return s;
+}
 
 static bool reload_stopping(struct reloader *r)
 {
@@ -41,13 +73,39 @@ static bool reload_stopping(struct reloader *r)
 	return s;
 }
 
-static void reload_failed(struct reloader *r, const char *why)
+static char *reload_failed(struct reloader *r, const char *why)
 {
 	log_error("config",
 	          "reload failed: %s; still serving the previous "
 	          "configuration",
 	          why);
 	atomic_fetch_add(&r->srv->reloads_failed, 1);
+	char *s = malloc(strlen(why) + 2);
+	if (s != NULL)
+		sprintf(s, "%s\n", why);
+	return s;
+}
+
+/* Overrides whose target the new configuration lacks are kept (SPEC 7):
+ * said once per reload, so the operator can resume them. */
+static void reload_log_unmatched(struct admin_table *a,
+                                 const struct snapshot *s)
+{
+	pthread_mutex_lock(&a->lock);
+	for (size_t i = 0; i < a->n; i++)
+		if (admin_target_each(s, &a->v[i]->t, NULL, NULL) == 0)
+			log_warn("config",
+			         "override %s %s matches no member now; kept "
+			         "(dnsdctl admin shows it unmatched)",
+			         admin_state_name(a->v[i]->state),
+			         a->v[i]->t.text);
+	pthread_mutex_unlock(&a->lock);
+}
+
+static bool reload_same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	       (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
 /* What a reload cannot change in place: said, not silently ignored. */
@@ -68,6 +126,10 @@ static void reload_warn_restart(const struct config_server *oc,
 	      memcmp(&oc->control.ss, &nc->control.ss, nc->control.len) != 0)))
 		log_warn("config", "control address change takes effect at "
 		                   "restart; the endpoint is unchanged");
+	if (!reload_same_str(oc->control_socket, nc->control_socket) ||
+	    !reload_same_str(oc->state_file, nc->state_file))
+		log_warn("config", "control_socket and state_file changes "
+		                   "take effect at restart");
 }
 
 /* How long a replaced dnstap sink may take to hand its queued messages
@@ -125,7 +187,7 @@ static void reload_dnstap_swap(struct server *srv,
 /* One reload, start to end, on the reload thread. Only this thread
  * replaces or frees the published snapshot once serving has begun, so the
  * old one can be read here without qsbr. */
-static void reload_once(struct reloader *r)
+static bool reload_once(struct reloader *r, char **errors)
 {
 	struct diag diag;
 	struct snapshot *fresh = NULL;
@@ -139,24 +201,26 @@ static void reload_once(struct reloader *r)
 		          "reload failed with %zu error(s); still "
 		          "serving the previous configuration",
 		          diag.count);
+		*errors = reload_join(&diag);
 		diag_free(&diag);
 		atomic_fetch_add(&r->srv->reloads_failed, 1);
-		return;
+		return false;
 	}
 	diag_log(&diag, "config"); /* its warnings */
 	diag_free(&diag);
 	if (reload_stopping(r)) {
 		log_info("config", "reload dropped: stopping");
 		snapshot_free(fresh);
-		return;
+		*errors = strdup("reload dropped: dnsd is stopping\n");
+		return false;
 	}
 	bool tap_keep, tap_deferred;
 	struct dnstap_sink *tap = NULL;
 	if (reload_dnstap_prepare(r->srv, &fresh->cfg->server, &tap_keep, &tap,
 	                          &tap_deferred) != 0) {
 		snapshot_free(fresh);
-		reload_failed(r, "cannot set up dnstap");
-		return;
+		*errors = reload_failed(r, "cannot set up dnstap");
+		return false;
 	}
 	/* Health first: kept for unchanged members, one readiness round for
 	 * new ones, so the new snapshot answers right from its first query
@@ -164,9 +228,9 @@ static void reload_once(struct reloader *r)
 	if (prober_adopt(r->prober, &fresh->probes) != 0) {
 		dnstap_sink_free(tap, RELOAD_DNSTAP_WAIT_MS);
 		snapshot_free(fresh);
-		reload_failed(r, "cannot start health checks for the new "
-		                 "configuration");
-		return;
+		*errors = reload_failed(r, "cannot start health checks for "
+		                           "the new configuration");
+		return false;
 	}
 	/* From here the prober reads fresh's targets: it is published even
 	 * when a stop came meanwhile, and freed with the server. */
@@ -176,7 +240,18 @@ static void reload_once(struct reloader *r)
 
 	/* Publish, then wait until no reader (a worker, the main thread
 	 * answering TCP or rendering a page) can still hold the old one. */
+	struct admin_table *admin = r->srv->admin;
+	if (admin != NULL) {
+		/* Overrides before the first query: held until published,
+		 * so a dnsdctl drain meanwhile reaches fresh (admin.h). */
+		pthread_mutex_lock(&admin->lock);
+		admin_apply(admin, fresh);
+	}
 	atomic_store_explicit(&r->srv->snapshot, fresh, memory_order_release);
+	if (admin != NULL) {
+		pthread_mutex_unlock(&admin->lock);
+		reload_log_unmatched(admin, fresh);
+	}
 	qsbr_synchronize(&r->srv->qsbr);
 	event_active(r->applied_ev, 0, 0);
 	if (!tap_keep)
@@ -197,6 +272,7 @@ static void reload_once(struct reloader *r)
 	log_debug("config", "reload took %.3f s",
 	          (double)(t1.tv_sec - t0.tv_sec) +
 	              (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return true;
 }
 
 static void *reload_main(void *arg)
@@ -210,10 +286,17 @@ static void *reload_main(void *arg)
 			break;
 		r->requested = false;
 		r->busy = true;
+		uint64_t upto = r->requests;
 		pthread_mutex_unlock(&r->lock);
-		reload_once(r);
+		char *errors = NULL;
+		bool ok = reload_once(r, &errors);
 		pthread_mutex_lock(&r->lock);
 		r->busy = false;
+		r->done_upto = upto;
+		r->done_ok = ok;
+		free(r->done_errors);
+		r->done_errors = errors;
+		event_active(r->done_ev, 0, 0);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
@@ -227,6 +310,27 @@ static void reload_on_applied(evutil_socket_t fd, short what, void *arg)
 	qsbr_online(&r->srv->qsbr, r->main_slot);
 	r->applied(r->arg, server_snapshot(r->srv));
 	qsbr_offline(&r->srv->qsbr, r->main_slot);
+}
+
+static void reload_on_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct reloader *r = arg;
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&r->lock);
+	uint64_t upto = r->done_upto;
+	bool ok = r->done_ok;
+	char *errors = r->done_errors != NULL ? strdup(r->done_errors) : NULL;
+	pthread_mutex_unlock(&r->lock);
+	if (r->done != NULL)
+		r->done(r->done_arg, upto, ok, errors != NULL ? errors : "");
+	free(errors);
+}
+
+void reloader_on_done(struct reloader *r, reload_done_fn fn, void *arg)
+{
+	r->done = fn;
+	r->done_arg = arg;
 }
 
 struct reloader *reloader_new(struct event_base *base, struct server *srv,
@@ -245,7 +349,12 @@ struct reloader *reloader_new(struct event_base *base, struct server *srv,
 	r->applied = applied;
 	r->arg = arg;
 	r->applied_ev = event_new(base, -1, 0, reload_on_applied, r);
-	if (r->applied_ev == NULL) {
+	r->done_ev = event_new(base, -1, 0, reload_on_done, r);
+	if (r->applied_ev == NULL || r->done_ev == NULL) {
+		if (r->applied_ev != NULL)
+			event_free(r->applied_ev);
+		if (r->done_ev != NULL)
+			event_free(r->done_ev);
 		free(r);
 		return NULL;
 	}
@@ -255,18 +364,21 @@ struct reloader *reloader_new(struct event_base *base, struct server *srv,
 		pthread_cond_destroy(&r->cond);
 		pthread_mutex_destroy(&r->lock);
 		event_free(r->applied_ev);
+		event_free(r->done_ev);
 		free(r);
 		return NULL;
 	}
 	return r;
 }
 
-void reloader_request(struct reloader *r)
+uint64_t reloader_request(struct reloader *r)
 {
 	pthread_mutex_lock(&r->lock);
 	r->requested = true;
+	uint64_t n = ++r->requests;
 	pthread_cond_signal(&r->cond);
 	pthread_mutex_unlock(&r->lock);
+	return n;
 }
 
 void reloader_free(struct reloader *r)
@@ -282,6 +394,8 @@ void reloader_free(struct reloader *r)
 		log_info("server", "stop: waiting for the reload in progress");
 	pthread_join(r->thread, NULL);
 	event_free(r->applied_ev);
+	event_free(r->done_ev);
+	free(r->done_errors);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
 	free(r);

@@ -28,8 +28,21 @@ struct reloader *reloader_new(struct event_base *base, struct server *srv,
 
 /* Ask for a reload and return at once. A request made while a reload runs
  * is coalesced: one more reload follows the current one, however many
- * requests came meanwhile. Main thread only. */
-void reloader_request(struct reloader *r);
+ * requests came meanwhile. Returns the request's number (from 1), which
+ * the done hook reports once a reload covering it finished. Main thread
+ * only. */
+uint64_t reloader_request(struct reloader *r);
+
+/* Called on the main thread after each reload: upto is the number of the
+ * last request it covers (every request numbered <= upto was read after
+ * it was made), ok its outcome, errors its "PATH:LINE: message" lines
+ * (one per line, "" when ok). Two reloads finishing before the loop runs
+ * report once, with the later result. */
+typedef void (*reload_done_fn)(void *arg, uint64_t upto, bool ok,
+                               const char *errors);
+
+/* Set the done hook (one; NULL to clear). Main thread only. */
+void reloader_on_done(struct reloader *r, reload_done_fn fn, void *arg);
 
 /* Stop the thread: a reload that is building finishes its build and is
  * dropped; one whose readiness round runs is still published (the prober

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "base/qsbr.h"
+#include "snapshot/admin.h"
 #include "snapshot/snapshot.h"
 #include "dns/stats.h"
 
@@ -28,6 +29,9 @@ struct server {
 	 * freed after qsbr_synchronize. One input queue per qsbr slot. */
 	_Atomic(struct dnstap_sink *) dnstap;
 	unsigned dnstap_queues;
+	/* The operator's overrides (SPEC 7), applied to every snapshot
+	 * before it is published. Set before serving starts. */
+	struct admin_table *admin;
 };
 
 static inline struct dnstap_sink *server_dnstap(struct server *s)

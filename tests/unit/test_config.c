@@ -151,7 +151,18 @@ static void test_duration(void **state)
 	assert_int_equal(config_parse_duration("s", &ms), -1);
 	assert_int_equal(config_parse_duration("-1s", &ms), -1);
 	assert_int_equal(config_parse_duration("2 s", &ms), -1);
-	assert_int_equal(config_parse_duration("2h", &ms), -1);
+	/* SPEC 7: h and d too; a value past 32 bits of ms is refused. */
+	assert_int_equal(config_parse_duration("2h", &ms), 0);
+	assert_int_equal(ms, 7200000);
+	assert_int_equal(config_parse_duration("1d", &ms), 0);
+	assert_int_equal(ms, 86400000);
+	assert_int_equal(config_parse_duration("50d", &ms), -1);
+	assert_int_equal(config_parse_duration("2x", &ms), -1);
+	assert_int_equal(config_parse_duration("2hs", &ms), -1);
+	uint64_t ms64 = 0;
+	assert_int_equal(config_parse_duration_ms("50d", &ms64), 0);
+	assert_int_equal(ms64, 50ull * 86400000);
+	assert_int_equal(config_parse_duration_ms("d", &ms64), -1);
 	assert_int_equal(config_parse_duration("1.5s", &ms), -1);
 	assert_int_equal(config_parse_duration("5000000s", &ms), -1);
 	assert_int_equal(config_parse_duration("99999999999999999999ms", &ms),

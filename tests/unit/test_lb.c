@@ -443,6 +443,100 @@ static void test_check_none_always_up(void **state)
 	assert_int_equal(ch.ttl, 30);
 }
 
+static void set_admin(struct lb_member *m, enum lb_admin a)
+{
+	atomic_store(&m->admin, (uint8_t)a);
+}
+
+/* SPEC 7: a drained member is as if not configured: never answered, even
+ * under all_down = serve, and out of min_healthy. */
+static void test_admin_drain_never_answered(void **state)
+{
+	(void)state;
+	struct world w;
+	struct lb_choice ch;
+	world_init(&w, 1, LB_POLICY_WEIGHTED);
+	struct lb_member *a = add(&w, 0, LB_V4, 1, 1);
+	struct lb_member *b = add(&w, 0, LB_V4, 2, 1);
+	w.rec.answers = 4;
+	set_admin(a, LB_ADMIN_DRAIN);
+	lb_choose(&w.rec, LB_V4, &w.health, &unknown, w.rng, &ch);
+	assert_int_equal(ch.outcome, LB_ANSWER);
+	assert_int_equal(ch.n, 1);
+	assert_ptr_equal(ch.picked[0], b);
+	/* b down: all down among the configured ones; serve answers b
+	 * only, never the drained a. */
+	set_up(&w, b, false);
+	for (int i = 0; i < 50; i++) {
+		lb_choose(&w.rec, LB_V4, &w.health, &unknown, w.rng, &ch);
+		assert_int_equal(ch.degraded, LB_DEG_ALL_DOWN);
+		assert_int_equal(ch.n, 1);
+		assert_ptr_equal(ch.picked[0], b);
+	}
+}
+
+/* Every member drained: NODATA under each all_down rule. */
+static void test_admin_all_drained_nodata(void **state)
+{
+	(void)state;
+	static const enum lb_all_down rules[] = {
+	    LB_ALL_DOWN_SERVE, LB_ALL_DOWN_NODATA, LB_ALL_DOWN_SERVFAIL};
+	for (size_t r = 0; r < 3; r++) {
+		struct world w;
+		struct lb_choice ch;
+		world_init(&w, 2, LB_POLICY_FAILOVER);
+		w.rec.all_down = rules[r];
+		set_admin(add(&w, 0, LB_V4, 1, 1), LB_ADMIN_DRAIN);
+		set_admin(add(&w, 1, LB_V4, 1, 1), LB_ADMIN_DRAIN);
+		/* IPv6 members are not drained: that family still answers. */
+		add(&w, 1, LB_V6, 1, 1);
+		lb_choose(&w.rec, LB_V4, &w.health, &unknown, w.rng, &ch);
+		assert_int_equal(ch.outcome, LB_NODATA);
+		lb_choose(&w.rec, LB_V6, &w.health, &unknown, w.rng, &ch);
+		assert_int_equal(ch.outcome, LB_ANSWER);
+	}
+}
+
+/* A drained member does not count towards min_healthy: with 2 of 2 up
+ * and one drained, a min_healthy 2 cluster spills. */
+static void test_admin_drain_min_healthy(void **state)
+{
+	(void)state;
+	struct world w;
+	struct lb_choice ch;
+	world_init(&w, 2, LB_POLICY_FAILOVER);
+	struct lb_member *a = add(&w, 0, LB_V4, 1, 1);
+	add(&w, 0, LB_V4, 2, 1);
+	add(&w, 1, LB_V4, 1, 1);
+	w.c[0].min_healthy = 2;
+	lb_choose(&w.rec, LB_V4, &w.health, &unknown, w.rng, &ch);
+	assert_ptr_equal(ch.cluster, &w.c[0]);
+	set_admin(a, LB_ADMIN_DRAIN);
+	lb_choose(&w.rec, LB_V4, &w.health, &unknown, w.rng, &ch);
+	assert_ptr_equal(ch.cluster, &w.c[1]);
+	assert_int_equal(ch.degraded, LB_DEG_SPILL);
+	assert_int_equal(ch.healthy[0], 1);
+}
+
+/* force-up: healthy whatever the probe says. */
+static void test_admin_force_up(void **state)
+{
+	(void)state;
+	struct world w;
+	struct lb_choice ch;
+	world_init(&w, 2, LB_POLICY_FAILOVER);
+	struct lb_member *a = add(&w, 0, LB_V4, 1, 1);
+	add(&w, 1, LB_V4, 1, 1);
+	set_up(&w, a, false);
+	lb_choose(&w.rec, LB_V4, &w.health, &unknown, w.rng, &ch);
+	assert_ptr_equal(ch.cluster, &w.c[1]);
+	set_admin(a, LB_ADMIN_FORCE_UP);
+	lb_choose(&w.rec, LB_V4, &w.health, &unknown, w.rng, &ch);
+	assert_ptr_equal(ch.cluster, &w.c[0]);
+	assert_ptr_equal(ch.picked[0], a);
+	assert_int_equal(ch.degraded, LB_DEG_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +553,10 @@ int main(void)
 	    cmocka_unit_test(test_geo_antimeridian_and_poles),
 	    cmocka_unit_test(test_geo_pinned_cluster),
 	    cmocka_unit_test(test_check_none_always_up),
+	    cmocka_unit_test(test_admin_drain_never_answered),
+	    cmocka_unit_test(test_admin_all_drained_nodata),
+	    cmocka_unit_test(test_admin_drain_min_healthy),
+	    cmocka_unit_test(test_admin_force_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 #include "snapshot/snapshot.h"
 #include "dns/stats.h"
 #include "control/status_json.h"
+#include "snapshot/admin.h"
 
 /* The buffer's text as a NUL-terminated string (malloc'd). */
 static char *buf_text(struct evbuffer *b)
@@ -315,9 +316,9 @@ static void test_render(void **unused)
 	for (int i = 0; i <= PROBE_HIST_N; i++)
 		pm.hist[i] = i < 2 ? 1 : i < PROBE_HIST_N ? 3 : 4;
 	struct metrics_member members[] = {
-	    {"eu-west", "198.51.100.10", true, true, 0},
-	    {"eu-west", "2001:db8::10", false, true, 12},
-	    {"static", "192.0.2.1", true, false, 0},
+	    {"eu-west", "198.51.100.10", true, true, 0, true, false},
+	    {"eu-west", "2001:db8::10", false, true, 12, false, true},
+	    {"static", "192.0.2.1", true, false, 0, false, false},
 	};
 	struct metrics_input in = {
 	    .stats = threads,
@@ -371,6 +372,19 @@ static void test_render(void **unused)
 	assert_true(sample_value(s, n, "dnsd_probe_failures_total",
 	                         "cluster=\"eu-west\","
 	                         "address=\"2001:db8::10\"") == 12);
+	/* SPEC 7: the override gauges, one series per member. */
+	assert_true(sample_value(s, n, "dnsd_member_drained",
+	                         "cluster=\"eu-west\","
+	                         "address=\"198.51.100.10\"") == 1);
+	assert_true(sample_value(s, n, "dnsd_member_drained",
+	                         "cluster=\"static\","
+	                         "address=\"192.0.2.1\"") == 0);
+	assert_true(sample_value(s, n, "dnsd_member_forced_up",
+	                         "cluster=\"eu-west\","
+	                         "address=\"2001:db8::10\"") == 1);
+	assert_true(sample_value(s, n, "dnsd_member_forced_up",
+	                         "cluster=\"eu-west\","
+	                         "address=\"198.51.100.10\"") == 0);
 	/* check = none: no failures series. */
 	assert_null(
 	    strstr(text, "dnsd_probe_failures_total{cluster=\"static\""));
@@ -562,6 +576,19 @@ static void test_status_json(void **unused)
 	    .now = 1795284010,
 	};
 	struct evbuffer *buf = evbuffer_new();
+	/* SPEC 7: an override shows beside the probes' state. */
+	struct admin_table at;
+	admin_table_init(&at);
+	struct admin_override ov;
+	char why[128];
+	memset(&ov, 0, sizeof(ov));
+	assert_int_equal(
+	    admin_parse_target("static/192.0.2.1", &ov.t, why, sizeof(why)), 0);
+	ov.state = LB_ADMIN_DRAIN;
+	ov.until_ms = 1795284000000;
+	snprintf(ov.reason, sizeof(ov.reason), "kernel <upgrade>");
+	assert_int_equal(admin_put(&at, &ov), 0);
+	admin_apply(&at, snap);
 	assert_int_equal(status_json_render(&in, buf), 0);
 	char *text = buf_text(buf);
 	static const char *const want[] = {
@@ -582,7 +609,12 @@ static void test_status_json(void **unused)
 	    "\"last_check\": null",
 	    "{\"name\": \"static\", \"location\": null, \"check\": null",
 	    "{\"address\": \"192.0.2.1\", \"weight\": 1, \"state\": \"up\", "
-	    "\"since\": \"2026-11-21T17:56:40Z\", \"last_check\": null}",
+	    "\"since\": \"2026-11-21T17:56:40Z\", \"last_check\": null, "
+	    "\"admin\": \"drain\", \"admin_until\": \"2026-11-21T18:00:00Z\", "
+	    "\"admin_reason\": \"kernel \\u003cupgrade\\u003e\", "
+	    "\"admin_target\": \"static/192.0.2.1\"}",
+	    "\"admin\": null, \"admin_until\": null, "
+	    "\"admin_reason\": null, \"admin_target\": null}",
 	    "\"events\": [\n  {\"at\": \"2026-11-21T18:00:01Z\", "
 	    "\"address\": \"2001:db8::10\", \"cluster\": \"eu-west\", "
 	    "\"state\": \"down\", \"first\": false, \"reason\": "
@@ -594,6 +626,7 @@ static void test_status_json(void **unused)
 	free(text);
 	evbuffer_free(buf);
 	snapshot_free(snap);
+	admin_table_free(&at);
 	stats_registry_free();
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
