@@ -60,7 +60,7 @@ struct dnsd {
 	struct prober *prober;
 	struct control *control;
 	struct reloader *reloader;
-	int control_fd;           /* bound before the privilege drop, or -1 */
+	int control_fd; /* bound before the privilege drop, or -1 */
 	unsigned threads;
 	unsigned long fd_limit;   /* RLIMIT_NOFILE in force, after raising */
 	unsigned control_max;     /* control connections, fixed at start */
