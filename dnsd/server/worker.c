@@ -294,6 +294,11 @@ static void *worker_main(void *arg)
 			struct msghdr *h = &b->in[i].msg_hdr;
 			const struct sockaddr *src =
 			    (const struct sockaddr *)&b->addr[i];
+			/* shutdown() at stop wakes the worker with an empty
+			 * "datagram" that has no sender: not a query, and its
+			 * address slot still holds the previous one. */
+			if (h->msg_namelen == 0)
+				continue;
 			if (h->msg_flags & MSG_TRUNC) {
 				stats_inc(&w->stats.dropped);
 				worker_log_drop(w, trace, src, "too long");
