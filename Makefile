@@ -5,7 +5,7 @@ DESTDIR ?=
 BUILD   ?= build
 CC      ?= cc
 
-PKGS      := ldns libevent_core libevent_extra libevent_pthreads libcurl inih libmaxminddb
+PKGS      := ldns libcrypto libevent_core libevent_extra libevent_pthreads libcurl inih libmaxminddb
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages dnsd needs to build and test, if any is missing.
-# Libraries: ldns, libevent, libcurl, inih, cmocka, libmaxminddb (headers and
+# Libraries: ldns, libcrypto (libssl-dev: DNSSEC signing), libevent, libcurl, inih, cmocka, libmaxminddb (headers and
 # pkg-config files). Test tools: python3-dnspython (integration tests),
 # dnsutils (dig), openssl (test TLS certificates), unbound
 # (the end-to-end tests resolve through it), prometheus (its promtool
@@ -9,7 +9,7 @@
 # likewise `make fuzz` adds clang and libclang-rt-14-dev (libFuzzer).
 set -e
 PKGS="build-essential pkg-config libldns-dev libevent-dev libcurl4-openssl-dev \
-libinih-dev libcmocka-dev libmaxminddb-dev python3 python3-dnspython dnsutils \
+libssl-dev libinih-dev libcmocka-dev libmaxminddb-dev python3 python3-dnspython dnsutils \
 openssl unbound prometheus ${DEPS_EXTRA:-}"
 missing=""
 for p in $PKGS; do

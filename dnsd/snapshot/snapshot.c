@@ -7,6 +7,7 @@
 
 #include "base/arena.h"
 #include "base/log.h"
+#include "snapshot/snapshot_dnssec.h"
 #include "snapshot/snapshot_lb.h"
 #include "zone/zone.h"
 
@@ -24,8 +25,11 @@ static void check_zones_only(const struct config *cfg, struct diag *diag)
 		return;
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct zdb_zone *z;
+		struct dnssec_keyset *ks = NULL;
 		if (cfg->zones[i].file != NULL && cfg->zones[i].dname_len > 0)
-			(void)zone_load(&cfg->zones[i], a, diag, &z);
+			(void)snapshot_zone_load(&cfg->zones[i], NULL, 0, a,
+			                         diag, &z, &ks);
+		dnssec_keys_free(ks);
 	}
 	arena_free(a);
 }
@@ -66,14 +70,18 @@ int snapshot_build(const char *path, struct snapshot **out, struct diag *diag)
 	    s->arena, sizeof(*by_cfg) * (cfg->nzones ? cfg->nzones : 1));
 	const struct config_record **recs = arena_alloc(
 	    s->arena, sizeof(*recs) * (cfg->nrecords ? cfg->nrecords : 1));
-	if (by_cfg == NULL || recs == NULL)
+	s->keysets = calloc(cfg->nzones ? cfg->nzones : 1, sizeof(*s->keysets));
+	if (by_cfg == NULL || recs == NULL || s->keysets == NULL)
 		goto oom;
 	/* Load every zone even after a failure, so all errors are shown. */
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct zdb_zone *z = NULL;
 		size_t nrec = snapshot_lb_zone_records(cfg, i, recs);
-		if (zone_load_with(&cfg->zones[i], recs, nrec, s->arena, diag,
-		                   &z) == 0) {
+		struct dnssec_keyset *ks = NULL;
+		if (snapshot_zone_load(&cfg->zones[i], recs, nrec, s->arena,
+		                       diag, &z, &ks) == 0) {
+			if (ks != NULL)
+				s->keysets[s->nkeysets++] = ks;
 			s->zones[s->nzones++] = z;
 			by_cfg[i] = z;
 		}
@@ -100,6 +108,9 @@ void snapshot_free(struct snapshot *s)
 	if (s == NULL)
 		return;
 	geo_db_close(s->geodb);
+	for (size_t i = 0; i < s->nkeysets; i++)
+		dnssec_keys_free(s->keysets[i]);
+	free(s->keysets);
 	arena_free(s->arena);
 	config_free(s->cfg);
 	free(s);

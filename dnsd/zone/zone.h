@@ -23,4 +23,20 @@ int zone_load_with(const struct config_zone *cz,
                    struct arena *arena, struct diag *diag,
                    const struct zdb_zone **out);
 
+/* A record put at the apex beside the file's (the DNSSEC apex records
+ * made from the zone's keys: DNSKEY, CDS, CDNSKEY). */
+struct zone_extra_rr {
+	uint16_t type;
+	uint32_t ttl;
+	const uint8_t *rdata;
+	uint16_t rdlen;
+};
+
+/* zone_load_with, and also add these apex records. */
+int zone_load_ext(const struct config_zone *cz,
+                  const struct config_record *const *reserve, size_t nreserve,
+                  const struct zone_extra_rr *extra, size_t nextra,
+                  struct arena *arena, struct diag *diag,
+                  const struct zdb_zone **out);
+
 #endif
