@@ -224,8 +224,11 @@ struct tcp_server *tcp_server_new(struct event_base *base, struct server *srv,
 	ts->max_conns = 1024;
 	ts->idle.tv_sec = 10;
 	answer_ctx_init(&ts->actx, &ts->stats, (uint64_t)time(NULL));
+	ts->actx.signer = dnssec_signer_new();
 	ts->listeners = calloc(nfds ? nfds : 1, sizeof(*ts->listeners));
-	if (ts->listeners == NULL) {
+	if (ts->listeners == NULL || ts->actx.signer == NULL) {
+		dnssec_signer_free(ts->actx.signer);
+		free(ts->listeners);
 		free(ts);
 		return NULL;
 	}
@@ -299,5 +302,6 @@ void tcp_server_free(struct tcp_server *ts)
 	for (size_t i = 0; i < ts->nlisteners; i++)
 		evconnlistener_free(ts->listeners[i]);
 	free(ts->listeners);
+	dnssec_signer_free(ts->actx.signer);
 	free(ts);
 }
