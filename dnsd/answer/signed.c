@@ -46,9 +46,19 @@ void signed_online(struct answer_state *st, const struct snapshot *snap,
 	if (sg == NULL)
 		return; /* a caller without a signer (README: tools only) */
 	uint16_t n = 0;
+	const struct dnssec_keyset *ks = z->dnssec;
+	uint64_t made = sg->signatures, hits = sg->hits;
 	const uint8_t *sigs = dnssec_sign_online(
-	    sg, snap->generation, (uint32_t)time(NULL), z->dnssec, lower, olen,
-	    type, ttl, rdset, rdset_len, count, &n);
+	    sg, snap->generation, (uint32_t)time(NULL), ks, lower, olen, type,
+	    ttl, rdset, rdset_len, count, &n);
+	struct stats *stats = st->ctx->stats;
+	if (sg->hits != hits) {
+		stats_inc(&stats->dnssec_cache_hits);
+	} else {
+		stats_inc(&stats->dnssec_cache_misses);
+		for (uint64_t i = made; i < sg->signatures; i++)
+			stats_inc(&stats->dnssec_signs[ks->stat_slot]);
+	}
 	if (sigs != NULL)
 		add_sigs(st, s, owner, olen, sigs, n, ttl);
 }

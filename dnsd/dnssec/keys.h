@@ -44,6 +44,7 @@ struct dnssec_keyset {
 	struct dnssec_key *keys;
 	size_t nkeys;
 	bool has_zsk; /* a signing ZSK: KSKs then sign only the apex keys */
+	uint16_t stat_slot; /* of dnsd_dnssec_signatures_total{zone} */
 };
 
 /* Read every key of cz. Each problem (unreadable file, another zone's

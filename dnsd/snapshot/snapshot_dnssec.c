@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "dns/stats.h"
 #include "dnssec/zonesign.h"
 #include "zone/zone.h"
 
@@ -42,6 +43,8 @@ int snapshot_zone_load(const struct config_zone *cz,
 		         cz->name, n,
 		         (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 		             (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+		ks->stat_slot = stats_zone_slot(cz->name);
+		stats_zone_add_built(ks->stat_slot, (uint64_t)n);
 		zdb_set_dnssec(*out, ks);
 	}
 	*keys = ks;

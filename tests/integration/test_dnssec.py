@@ -20,7 +20,8 @@ import dns.rdatatype
 import dns.rrset
 
 from harness import (SCALE, Server, check, describe, expect_rcode, fail,
-                     free_tcp_port, make_query, parse, query, run_dnsd,
+                     free_tcp_port, http_get, make_query, parse, query,
+                     run_dnsd,
                      udp_exchange, wait_for)
 
 ZONE = "signed.test"
@@ -91,6 +92,16 @@ def ini(srv, keys, publish=(), signed=True, extra_server=""):
     return "\n".join(lines) + "\n" + LB % free_tcp_port(["127.0.0.1"])
 
 
+def metric(srv, name):
+    st = http_get("127.0.0.1", srv.control, "/metrics")
+    check(st is not None and st[0] == 200, "no /metrics")
+    body = st[1].decode() if isinstance(st[1], bytes) else st[1]
+    for line in body.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return int(line.split()[-1])
+    fail("%s not in /metrics" % name)
+
+
 def make_server(name, algs=("ECDSAP256SHA256",), signed=True, zsk=True):
     srv = Server(zones={ZONE: ZONE_TEXT}, name=name, listen6=False)
     keys = []
@@ -99,7 +110,9 @@ def make_server(name, algs=("ECDSAP256SHA256",), signed=True, zsk=True):
         if zsk:
             keys.append(keygen(srv, "-a", algs[0]))
     srv.keys = keys
-    srv.write_ini(ini(srv, keys, signed=signed))
+    srv.control = free_tcp_port(["127.0.0.1"])
+    srv.extra_server = "control = 127.0.0.1:%d" % srv.control
+    srv.write_ini(ini(srv, keys, signed=signed, extra_server=srv.extra_server))
     return srv
 
 
@@ -210,6 +223,17 @@ def test_lb_answers():
             validate(resp, keys, "lb A")
             seen.add(resp.answer[0][0].address)
         check(seen == {"192.0.2.101", "192.0.2.102"}, "both members answered: %s" % seen)
+        # The signature cache: a steady load of the same few RRsets signs
+        # almost nothing (each of the 2 UDP workers signs each member's
+        # RRset once).
+        signs0 = metric(srv, 'dnsd_dnssec_signatures_total{zone="%s"}' % ZONE)
+        hits0 = metric(srv, "dnsd_dnssec_cache_hits_total")
+        for _ in range(200):
+            do_query(srv.port, "lb." + ZONE)
+        signs = metric(srv, 'dnsd_dnssec_signatures_total{zone="%s"}' % ZONE) - signs0
+        hits = metric(srv, "dnsd_dnssec_cache_hits_total") - hits0
+        check(signs <= 4 and hits >= 196,
+              "200 LB answers: %d fresh signatures, %d cache hits" % (signs, hits))
         # All down, served anyway with the short TTL: still signed.
         def down():
             r, _ = do_query(srv.port, "gone." + ZONE)
@@ -322,7 +346,7 @@ def test_zsk_rollover_by_reload():
     with make_server("dnsd (rollover)").start() as srv:
         ksk, old = srv.keys
         new = keygen(srv, "-a", "ECDSAP256SHA256")
-        srv.write_ini(ini(srv, [ksk, old], publish=[new]))
+        srv.write_ini(ini(srv, [ksk, old], publish=[new], extra_server=srv.extra_server))
         srv.send_signal(signal.SIGHUP)
         check(wait_for(lambda: len(dnskey(srv.port)) == 3, 10 * SCALE),
               "the published ZSK never appeared")
@@ -331,7 +355,7 @@ def test_zsk_rollover_by_reload():
         old_tag = dns.dnssec.key_id([k for k in keys if k.flags == 256][0])
         tags = {r[0].key_tag for r in resp.answer if r.rdtype == dns.rdatatype.RRSIG}
         validate(resp, keys, "before the switch")
-        srv.write_ini(ini(srv, [ksk, new], publish=[old]))
+        srv.write_ini(ini(srv, [ksk, new], publish=[old], extra_server=srv.extra_server))
         srv.send_signal(signal.SIGHUP)
 
         def switched():

@@ -23,6 +23,8 @@
 #include "dnssec/canon.h"
 #include "dnssec/crypto.h"
 #include "dnssec/keys.h"
+#include "dnssec/nsec.h"
+#include "dnssec/online.h"
 #include "dnssec/rrsig.h"
 
 #define KSK13 "Kexample.com.+013+57462"
@@ -448,6 +450,74 @@ static void test_ds_digest(void **state)
 	keyload_free(l);
 }
 
+/* RFC 9824: next name "\000.<owner>", and the bitmap of RRSIG (46),
+ * NSEC (47), NXNAME (128) in window 0: 17 bytes, bits 46, 47, 128. */
+static void test_nsec_nxname(void **state)
+{
+	(void)state;
+	static const uint8_t owner[] = "\2nx\7example\3com";
+	uint16_t types[] = {DNSSEC_TYPE_NXNAME};
+	uint8_t out[DNSSEC_NSEC_MAX];
+	size_t n = dnssec_nsec_rdata(owner, sizeof(owner), types, 1, out);
+	assert_int_equal(n, 2 + sizeof(owner) + 2 + 17);
+	assert_memory_equal(out, "\1\0", 2);
+	assert_memory_equal(out + 2, owner, sizeof(owner));
+	const uint8_t *bm = out + 2 + sizeof(owner);
+	static const uint8_t want[] = {0, 17, 0, 0, 0, 0, 0, 0x03, 0,   0,
+	                               0, 0,  0, 0, 0, 0, 0, 0,    0x80};
+	assert_memory_equal(bm, want, sizeof(want));
+	/* NODATA at a name with A and CAA (257, window 1). */
+	uint16_t t2[] = {DNS_TYPE_CAA, DNS_TYPE_A, DNS_TYPE_A};
+	n = dnssec_nsec_rdata(owner, sizeof(owner), t2, 3, out);
+	bm = out + 2 + sizeof(owner);
+	static const uint8_t want2[] = {0, 6,    0x40, 0, 0,   0,
+	                                0, 0x03, 1,    1, 0x40};
+	assert_int_equal(n, 2 + sizeof(owner) + sizeof(want2));
+	assert_memory_equal(bm, want2, sizeof(want2));
+}
+
+/* The online cache: the same RRset is signed once per generation and
+ * TTL; another TTL, RDATA or generation signs again. */
+static void test_online_cache(void **state)
+{
+	(void)state;
+	const char *names[] = {KSK13, ZSK13, NULL};
+	struct keyload *l = load_keys("example.com", names);
+	assert_int_equal(l->ret, 0);
+	struct dnssec_signer *sg = dnssec_signer_new();
+	assert_non_null(sg);
+	static const uint8_t owner[] = "\2lb\7example\3com";
+	static const uint8_t set[] = "\0\4\300\0\2\1";
+	uint32_t now = (uint32_t)time(NULL);
+	uint16_t n = 0;
+	const uint8_t *sigs;
+	for (int i = 0; i < 10; i++) {
+		sigs =
+		    dnssec_sign_online(sg, 1, now, l->ks, owner, sizeof(owner),
+		                       DNS_TYPE_A, 30, set, 6, 1, &n);
+		assert_non_null(sigs);
+		assert_int_equal(n, 1); /* the ZSK only */
+	}
+	assert_int_equal(sg->signatures, 1);
+	assert_int_equal(sg->hits, 9);
+	/* What it returns verifies. */
+	const struct dnssec_key *zsk = &l->ks->keys[1];
+	assert_true(dnssec_rrsig_verify(
+	    zsk->rdata, zsk->rdlen, sigs + 2, wire_peek_u16(sigs), owner,
+	    sizeof(owner), DNS_TYPE_A, set, 1, sg->scratch));
+	(void)dnssec_sign_online(sg, 1, now, l->ks, owner, sizeof(owner),
+	                         DNS_TYPE_A, 5, set, 6, 1, &n);
+	(void)dnssec_sign_online(sg, 2, now, l->ks, owner, sizeof(owner),
+	                         DNS_TYPE_A, 30, set, 6, 1, &n);
+	assert_int_equal(sg->signatures, 3);
+	/* Seven days on, the signature is renewed. */
+	(void)dnssec_sign_online(sg, 1, now + 7 * 86400 + 1, l->ks, owner,
+	                         sizeof(owner), DNS_TYPE_A, 30, set, 6, 1, &n);
+	assert_int_equal(sg->signatures, 4);
+	dnssec_signer_free(sg);
+	keyload_free(l);
+}
+
 int main(void)
 {
 	scratch = malloc(sizeof(*scratch));
@@ -462,6 +532,8 @@ int main(void)
 	    cmocka_unit_test(test_sign_ldns_verifies),
 	    cmocka_unit_test(test_ldns_signzone_verifies),
 	    cmocka_unit_test(test_ds_digest),
+	    cmocka_unit_test(test_nsec_nxname),
+	    cmocka_unit_test(test_online_cache),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	free(scratch);
