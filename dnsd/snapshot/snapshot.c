@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/arena.h"
 #include "base/log.h"
@@ -55,6 +56,7 @@ int snapshot_build(const char *path, struct snapshot **out, struct diag *diag)
 	static _Atomic uint64_t generations;
 	s->generation = atomic_fetch_add(&generations, 1) + 1;
 	s->cfg = cfg;
+	s->built = (int64_t)time(NULL);
 	s->udp_payload = (uint16_t)cfg->server.udp_payload;
 	s->arena = arena_new();
 	if (s->arena == NULL)

@@ -32,6 +32,7 @@ struct snapshot {
 	 * snapshot. zdb_zone.dnssec points at them. */
 	struct dnssec_keyset **keysets;
 	size_t nkeysets;
+	int64_t built; /* time(NULL) when built: its RRSIGs date from then */
 	uint16_t udp_payload;
 	bool ecs; /* use ECS addresses for geo decisions */
 	/* Load-balanced names (SPEC 2, 3): clusters and records in config
