@@ -110,7 +110,7 @@ void snapshot_free(struct snapshot *s)
 	if (s == NULL)
 		return;
 	geo_db_close(s->geodb);
-	for (size_t i = 0; i < s->nkeysets; i++)
+	for (size_t i = 0; s->keysets != NULL && i < s->nkeysets; i++)
 		dnssec_keys_free(s->keysets[i]);
 	free(s->keysets);
 	arena_free(s->arena);
