@@ -190,7 +190,8 @@ def test_static_positive():
     with make_server("dnsd (signed)").start() as srv:
         keys = dnskey(srv.port)
         check(len(keys) == 2, "DNSKEY RRset: expected KSK and ZSK, got %s" % keys)
-        for name, qtype in (("www", "A"), ("mail", "MX"), ("@", "SOA"),
+        for name, qtype in (("www", "A"), ("mail", "MX"), ("www", "ANY"),
+                            ("lb", "ANY"), ("@", "SOA"),
                             ("@", "NS"), ("@", "CDS"), ("@", "CDNSKEY")):
             qn = ZONE if name == "@" else "%s.%s" % (name, ZONE)
             resp, _ = do_query(srv.port, qn, qtype)
@@ -393,3 +394,19 @@ def test_check_key_errors():
     rc, out, err = run_dnsd(["-t", "-c", srv.ini], cwd=srv.dir)
     check(rc == 1 and "but no KSK" in err, "ZSK without KSK: %d %s" % (rc, err))
     srv.cleanup()
+
+
+def test_large_zone_signed_in_parallel():
+    """Above 2,000 RRsets the build signs on several threads: answers from
+    every share validate."""
+    big = ZONE_TEXT + "".join("h%d IN A 10.0.%d.%d\n" % (i, i // 250, i % 250)
+                              for i in range(4500))
+    srv = Server(zones={ZONE: big}, name="dnsd (large signed)", listen6=False)
+    srv.keys = [keygen(srv, "-a", "ECDSAP256SHA256", "-k"),
+                keygen(srv, "-a", "ECDSAP256SHA256")]
+    srv.write_ini(ini(srv, srv.keys))
+    with srv.start():
+        keys = dnskey(srv.port)
+        for i in range(0, 4500, 97):
+            resp, _ = do_query(srv.port, "h%d.%s" % (i, ZONE))
+            check(validate(resp, keys, "h%d" % i) == 1, "h%d: one signed RRset" % i)
