@@ -2,7 +2,8 @@
 # Install the Debian packages dnsd needs to build and test, if any is missing.
 # Libraries: ldns, libcrypto (libssl-dev: DNSSEC signing), libevent, libcurl, inih, cmocka, libmaxminddb (headers and
 # pkg-config files). Test tools: python3-dnspython (integration tests),
-# dnsutils (dig), openssl (test TLS certificates), unbound
+# dnsutils (dig, delv: the DNSSEC tests), ldnsutils (ldns-keygen: the DNSSEC
+# tests make their keys), openssl (test TLS certificates), unbound
 # (the end-to-end tests resolve through it), prometheus (its promtool
 # checks /metrics). Chromium, for the status-page
 # test, is big: only `make e2e-browser` installs it (DEPS_EXTRA=chromium);
@@ -10,6 +11,7 @@
 set -e
 PKGS="build-essential pkg-config libldns-dev libevent-dev libcurl4-openssl-dev \
 libssl-dev libinih-dev libcmocka-dev libmaxminddb-dev python3 python3-dnspython dnsutils \
+ldnsutils \
 openssl unbound prometheus ${DEPS_EXTRA:-}"
 missing=""
 for p in $PKGS; do

@@ -1,5 +1,6 @@
 /* zone.h - reads an RFC 1035 master file with ldns into a zdb_zone.
- * zone.c is the only user of ldns; nothing on the query path calls it. */
+ * zone.c reads master files with ldns (dnssec/keys.c reads key files with
+ * it); nothing on the query path calls it. */
 #ifndef DNSD_ZONE_H
 #define DNSD_ZONE_H
 

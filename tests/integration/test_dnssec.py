@@ -410,3 +410,26 @@ def test_large_zone_signed_in_parallel():
         for i in range(0, 4500, 97):
             resp, _ = do_query(srv.port, "h%d.%s" % (i, ZONE))
             check(validate(resp, keys, "h%d" % i) == 1, "h%d: one signed RRset" % i)
+
+
+def test_delv_validates():
+    """BIND's delv, with the KSK's DS as its trust anchor, fully validates
+    a load-balanced answer and a compact NXDOMAIN straight from dnsd."""
+    import shutil
+    if shutil.which("delv") is None:
+        fail("delv not installed (bind9-dnsutils, tools/deps.sh)")
+    with make_server("dnsd (delv)").start() as srv:
+        keys = dnskey(srv.port)
+        ksk = [k for k in keys if k.flags == 257][0]
+        ds = dns.dnssec.make_ds(dns.name.from_text(ZONE), ksk, "SHA256")
+        anchor = os.path.join(srv.dir, "anchor.conf")
+        with open(anchor, "w") as f:
+            f.write('trust-anchors {\n  %s. static-ds %d %d %d "%s";\n};\n'
+                    % (ZONE, ds.key_tag, ds.algorithm, ds.digest_type, ds.digest.hex()))
+        for name, want in (("lb." + ZONE, "; fully validated"),
+                           ("nope." + ZONE, "; negative response, fully validated")):
+            p = subprocess.run(["delv", "-p", str(srv.port), "@127.0.0.1", "-a", anchor,
+                                "+root=" + ZONE, name, "A"],
+                               capture_output=True, timeout=20 * SCALE)
+            out = (p.stdout + p.stderr).decode(errors="replace")
+            check(want in out, "delv %s: %r not in:\n%s" % (name, want, out))
