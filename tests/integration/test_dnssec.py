@@ -5,7 +5,9 @@ the zone's DNSKEY RRset: static positive answers, load-balanced answers
 the CO flag) and NODATA, wildcards, a CNAME into a load-balanced name,
 delegations with and without DS, TCP, truncation instead of stripping, a ZSK
 rollover by reload with `publish`, and the `dnsd -t` errors of keys. Without
-DO the answers are byte for byte those of the same zone unsigned."""
+DO the answers are byte for byte those of the same zone unsigned. End to
+end: delv and a validating unbound, with the KSK's DS as trust anchor,
+validate answers straight from dnsd."""
 
 import os
 import signal
@@ -15,6 +17,7 @@ import time
 
 import dns.dnssec
 import dns.flags
+import dns.rcode
 import dns.name
 import dns.rdatatype
 import dns.rrset
@@ -71,6 +74,10 @@ clusters = up
 policy = failover
 clusters = down
 all_down = serve
+
+[record fo.signed.test]
+policy = failover
+clusters = down, up
 """
 
 
@@ -433,3 +440,89 @@ def test_delv_validates():
                                capture_output=True, timeout=20 * SCALE)
             out = (p.stdout + p.stderr).decode(errors="replace")
             check(want in out, "delv %s: %r not in:\n%s" % (name, want, out))
+
+
+UNBOUND_CONF = """server:
+  do-daemonize: no
+  chroot: ""
+  username: ""
+  directory: "%(dir)s"
+  pidfile: ""
+  use-syslog: no
+  logfile: ""
+  verbosity: 1
+  interface: 127.0.0.1
+  port: %(port)d
+  do-ip6: no
+  access-control: 127.0.0.0/8 allow
+  do-not-query-localhost: no
+  module-config: "validator iterator"
+  trust-anchor: "%(ds)s"
+  local-zone: "." refuse
+  local-zone: "signed.test." transparent
+  qname-minimisation: no
+  val-log-level: 2
+remote-control:
+  control-enable: no
+stub-zone:
+  name: "signed.test"
+  stub-addr: 127.0.0.1@%(stub)d
+"""
+
+
+def test_unbound_validates():
+    """A validating unbound with the zone's DS as its only trust anchor
+    resolves through dnsd with AD=1: a static answer, a load-balanced
+    answer served by the failover cluster (its first cluster is down), and
+    a compact denial."""
+    import shutil
+    import tempfile
+    unbound = shutil.which("unbound") or "/usr/sbin/unbound"
+    if not os.access(unbound, os.X_OK):
+        fail("unbound not installed (tools/deps.sh)")
+    import dns.message
+    import dns.query
+    with make_server("dnsd (unbound)").start() as srv:
+        keys = dnskey(srv.port)
+        ksk = [k for k in keys if k.flags == 257][0]
+        ds = dns.dnssec.make_ds(dns.name.from_text(ZONE), ksk, "SHA256")
+        d = tempfile.mkdtemp(prefix="dnsd-unbound-")
+        from harness import free_port
+        port = free_port()
+        conf = os.path.join(d, "unbound.conf")
+        with open(conf, "w") as f:
+            f.write(UNBOUND_CONF % {"dir": d, "port": port, "stub": srv.port,
+                                    "ds": "%s. DS %s" % (ZONE, ds.to_text())})
+        log = open(os.path.join(d, "unbound.log"), "wb")
+        proc = subprocess.Popen([unbound, "-d", "-c", conf], stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            def ask(name, qtype="A"):
+                q = dns.message.make_query(name, qtype, want_dnssec=True)
+                try:
+                    return dns.query.udp(q, "127.0.0.1", port=port, timeout=2.0 * SCALE)
+                except Exception:  # noqa: BLE001 - not ready yet
+                    return None
+            check(wait_for(lambda: proc.poll() is None and ask(ZONE, "SOA"), 10 * SCALE),
+                  "unbound did not answer")
+            for name, rcode in (("www." + ZONE, "NOERROR"), ("fo." + ZONE, "NOERROR"),
+                                ("nope." + ZONE, "NOERROR")):
+                r = ask(name)
+                check(r is not None, "unbound: no answer for %s" % name)
+                check(r.flags & dns.flags.AD,
+                      "unbound: %s not validated (AD=0);\n%s" % (name, r.to_text()))
+                check(dns.rcode.to_text(r.rcode()) in (rcode, "NXDOMAIN"),
+                      "unbound: %s rcode %s" % (name, dns.rcode.to_text(r.rcode())))
+            r = ask("fo." + ZONE)
+            addrs = {x.address for rr in r.answer if rr.rdtype == dns.rdatatype.A for x in rr}
+            check(addrs <= {"192.0.2.101", "192.0.2.102"} and addrs,
+                  "fo: not from the failover cluster: %s" % addrs)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+            log.close()
+            shutil.rmtree(d, ignore_errors=True)
