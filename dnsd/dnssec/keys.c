@@ -229,6 +229,19 @@ int dnssec_keys_load(const struct config_zone *cz, struct dnssec_keyset **out,
 				zsk_line = k->line;
 		}
 	}
+	/* RFC 4035 section 2.2: every RRset needs an RRSIG of each
+	 * algorithm in the DNSKEY RRset; with one algorithm per zone that
+	 * holds by construction (an algorithm rollover is not supported). */
+	for (size_t i = 1; errors == 0 && i < ks->nkeys; i++) {
+		if (ks->keys[i].alg != ks->keys[0].alg) {
+			diag_add(
+			    diag, cz->ini, ks->keys[i].line,
+			    "[zone %s]: key of algorithm %u beside keys of "
+			    "algorithm %u: one algorithm per zone",
+			    cz->name, ks->keys[i].alg, ks->keys[0].alg);
+			errors++;
+		}
+	}
 	if (errors == 0 && ks->has_zsk && !ksk) {
 		diag_add(
 		    diag, cz->ini, zsk_line,

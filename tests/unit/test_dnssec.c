@@ -27,11 +27,13 @@
 #include "dnssec/online.h"
 #include "dnssec/rrsig.h"
 
-#define KSK13 "Kexample.com.+013+57462"
-#define ZSK13 "Kexample.com.+013+47624"
-#define KSK15 "Kexample.com.+015+02099"
-#define RSA8  "Kexample.com.+008+60644"
-#define NET13 "Kexample.net.+013+20494"
+#define KSK13      "Kexample.com.+013+57462"
+#define ZSK13      "Kexample.com.+013+47624"
+#define KSK15      "Kexample.com.+015+02099"
+#define RSA8       "Kexample.com.+008+60644"
+#define NET13      "Kexample.net.+013+20494"
+#define ZSK13B     "Kexample.com.+013+40975"
+#define ZSK13B_TAG 40975
 
 static struct dnssec_scratch *scratch;
 
@@ -119,7 +121,7 @@ static bool diag_has(const struct diag *d, const char *needle)
 static void test_keys_load(void **state)
 {
 	(void)state;
-	const char *names[] = {KSK13, ZSK13, "+" KSK15, NULL};
+	const char *names[] = {KSK13, ZSK13, "+" ZSK13B, NULL};
 	struct keyload *l = load_keys("Example.COM", names);
 	assert_int_equal(l->ret, 0);
 	assert_non_null(l->ks);
@@ -129,7 +131,7 @@ static void test_keys_load(void **state)
 	assert_int_equal(l->ks->keys[0].tag, 57462);
 	assert_int_equal(l->ks->keys[1].flags, 256);
 	assert_int_equal(l->ks->keys[1].tag, 47624);
-	assert_int_equal(l->ks->keys[2].tag, 2099);
+	assert_int_equal(l->ks->keys[2].tag, ZSK13B_TAG);
 	assert_false(l->ks->keys[2].sign);
 	assert_null(l->ks->keys[2].pkey);
 	/* The signer name is the apex in lower case. */
@@ -148,7 +150,7 @@ static void test_keys_load(void **state)
 static void test_keytag(void **state)
 {
 	(void)state;
-	const char *names[] = {KSK13, ZSK13, KSK15, NULL};
+	const char *names[] = {KSK13, ZSK13, ZSK13B, NULL};
 	struct keyload *l = load_keys("example.com", names);
 	assert_int_equal(l->ret, 0);
 	for (size_t i = 0; i < l->ks->nkeys; i++) {
@@ -176,9 +178,12 @@ static void test_keys_errors(void **state)
 	assert_true(diag_has(&l->diag, "is a key for example.net."));
 	keyload_free(l);
 
-	const char *zsk[] = {KSK15, ZSK13, NULL};
-	l = load_keys("example.com", zsk);
-	assert_int_equal(l->ret, 0); /* a KSK of another algorithm counts */
+	/* RFC 4035 2.2: one algorithm per zone. */
+	const char *mixed[] = {KSK13, "+" KSK15, NULL};
+	l = load_keys("example.com", mixed);
+	assert_int_equal(l->ret, -1);
+	assert_true(diag_has(&l->diag, "test.ini:11: "));
+	assert_true(diag_has(&l->diag, "one algorithm per zone"));
 	keyload_free(l);
 	const char *zsk_only[] = {"+" KSK13, ZSK13, NULL};
 	l = load_keys("example.com", zsk_only);
@@ -290,9 +295,12 @@ static ldns_rr *wire_rr(const uint8_t *owner, size_t olen, uint16_t type,
 static void test_sign_ldns_verifies(void **state)
 {
 	(void)state;
-	const char *names[] = {ZSK13, KSK15, KSK13, NULL};
-	struct keyload *l = load_keys("example.com", names);
-	assert_int_equal(l->ret, 0);
+	const char *n13[] = {ZSK13, KSK13, NULL};
+	const char *n15[] = {KSK15, NULL};
+	struct keyload *l13 = load_keys("example.com", n13);
+	struct keyload *l15 = load_keys("example.com", n15);
+	assert_int_equal(l13->ret, 0);
+	assert_int_equal(l15->ret, 0);
 	static const uint8_t owner[] = "\3www\7example\3com";
 	static const uint8_t a_set[] = "\0\4\300\0\2\2"
 	                               "\0\4\300\0\2\1";
@@ -304,7 +312,8 @@ static void test_sign_ldns_verifies(void **state)
 	} sets[] = {{DNS_TYPE_A, a_set, 2}, {DNS_TYPE_MX, mx_set, 1}};
 	uint32_t now = (uint32_t)time(NULL);
 	for (size_t ki = 0; ki < 2; ki++) {
-		const struct dnssec_key *k = &l->ks->keys[ki];
+		struct keyload *l = ki == 0 ? l13 : l15;
+		const struct dnssec_key *k = &l->ks->keys[0];
 		ldns_rr *key =
 		    wire_rr(l->ks->apex, l->ks->apex_len, DNS_TYPE_DNSKEY, 3600,
 		            k->rdata, k->rdlen);
@@ -346,7 +355,8 @@ static void test_sign_ldns_verifies(void **state)
 		}
 		ldns_rr_free(key);
 	}
-	keyload_free(l);
+	keyload_free(l13);
+	keyload_free(l15);
 }
 
 /* ldns-signzone -> ours: every RRSIG of the signed fixture verifies with
