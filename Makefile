@@ -5,8 +5,8 @@ DESTDIR ?=
 BUILD   ?= build
 CC      ?= cc
 
-PKGS      := ldns libzscanner libevent_core libevent_extra libevent_pthreads libcurl inih \
-	libmaxminddb libfstrm libprotobuf-c
+PKGS      := ldns libzscanner libcrypto libevent_core libevent_extra libevent_pthreads \
+	libcurl inih libmaxminddb libfstrm libprotobuf-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

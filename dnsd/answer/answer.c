@@ -11,6 +11,7 @@
 #include "answer/response.h"
 #include "dns/packet.h"
 #include "dns/wire.h"
+#include "dnssec/nsec.h"
 
 /* RFC 1035 section 4.2.1: a UDP message without EDNS is at most 512. */
 #define ANSWER_UDP_CLASSIC 512
@@ -24,6 +25,7 @@ void answer_ctx_init(struct answer_ctx *ctx, struct stats *stats, uint64_t seed)
 	ctx->stats = stats;
 	ctx->cache = NULL;
 	ctx->geocache = NULL;
+	ctx->signer = NULL;
 	ctx->trace = false;
 	ctx->last.answered = false;
 	ctx->rcode = DNS_RCODE_NOERROR;
@@ -121,6 +123,11 @@ static void answer_question(struct answer_state *st,
 	if (q->qclass != DNS_CLASS_IN || q->qtype == DNS_TYPE_AXFR ||
 	    q->qtype == DNS_TYPE_IXFR) {
 		st->rcode = DNS_RCODE_REFUSED;
+		return;
+	}
+	/* RFC 9824 section 3.1: NXNAME is a meta-type, never asked for. */
+	if (DNSD_UNLIKELY(q->qtype == DNSSEC_TYPE_NXNAME && q->edns_do)) {
+		st->rcode = DNS_RCODE_FORMERR;
 		return;
 	}
 	struct answer_cache_entry *ce = NULL;
@@ -224,7 +231,10 @@ size_t answer_query(struct answer_ctx *ctx, const struct snapshot *snap,
 		answer_ecs_option(&q, st.ecs_scope, opt);
 	if (q.edns)
 		resp_add_opt(&r, max, snap->udp_payload,
-		             (uint8_t)(st.rcode >> 4), q.edns_do, opt, optlen);
+		             (uint8_t)(st.rcode >> 4),
+		             (uint16_t)((q.edns_do ? 0x8000 : 0) |
+		                        (q.edns_do && q.edns_co ? 0x4000 : 0)),
+		             opt, optlen);
 	wire_put_u16(out + 2,
 	             (uint16_t)(st.flags | DNS_FLAG_QR | (st.rcode & 0x0F)));
 	ctx->rcode = st.rcode;

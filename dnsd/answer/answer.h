@@ -11,6 +11,7 @@
 
 #include "answer/answer_cache.h"
 #include "answer/client.h"
+#include "dnssec/online.h"
 #include "dns/dname.h"
 #include "snapshot/snapshot.h"
 #include "dns/stats.h"
@@ -33,6 +34,10 @@ struct answer_ctx {
 	uint64_t rng[2]; /* xoroshiro128+ state for load-balancing draws */
 	struct answer_cache *cache;        /* NULL: no caching (TCP, tests) */
 	struct client_geo_cache *geocache; /* likewise */
+	/* Online DNSSEC signing with its cache (dnssec/online.h); NULL:
+	 * answers that need a fresh signature go without it, so every
+	 * server thread sets one. */
+	struct dnssec_signer *signer;
 	/* The caller sets trace from log_enabled(LOG_LEVEL_DEBUG) (once per
 	 * batch); only then does answer_query fill `last`, so nothing is
 	 * copied or formatted per query otherwise. */

@@ -4,12 +4,19 @@
 
 #include <string.h>
 
+/* DO (signed answers) and CO (NXDOMAIN kept under compact denial) make
+ * different answers to one question. */
+static uint8_t cache_variant(const struct pkt_query *q)
+{
+	return (uint8_t)(q->edns_do | (q->edns_co << 1));
+}
+
 bool answer_cache_get(const struct answer_cache_entry *e, uint64_t generation,
                       const struct pkt_query *q, struct resp *r,
                       uint16_t *flags, uint16_t *rcode)
 {
 	if (e->generation != generation || e->qtype != q->qtype ||
-	    e->qname_len != q->qname_len ||
+	    e->variant != cache_variant(q) || e->qname_len != q->qname_len ||
 	    memcmp(e->qname, q->qname_lower, q->qname_len) != 0 ||
 	    r->limit - r->len < e->body_len)
 		return false;
@@ -30,6 +37,7 @@ void answer_cache_put(struct answer_cache_entry *e, uint64_t generation,
 		return;
 	e->generation = generation;
 	e->qtype = q->qtype;
+	e->variant = cache_variant(q);
 	e->qname_len = q->qname_len;
 	memcpy(e->qname, q->qname_lower, q->qname_len);
 	e->flags = flags;

@@ -29,6 +29,7 @@ struct answer_cache_entry {
 	uint16_t qtype;
 	uint16_t flags; /* AA (and nothing else we compute) */
 	uint8_t rcode;
+	uint8_t variant; /* DO and CO of the query: they change the answer */
 	uint8_t qname_len;
 	uint16_t body_len;
 	uint16_t count[3];           /* answer, authority, additional */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "answer/client.h"
+#include "answer/signed.h"
 #include "dns/wire.h"
 
 /* The zone's SOA in the authority section, TTL per RFC 2308 section 3. */
@@ -16,18 +17,55 @@ static void add_negative_soa(struct answer_state *st, const struct zdb_zone *z)
 	if (!resp_add_rr(st->r, RESP_AUTHORITY, z->apex, z->apex_len,
 	                 DNS_TYPE_SOA, DNS_CLASS_IN, z->neg_ttl, rd + 2, rdlen))
 		st->truncated = true;
+	else if (signed_zone(st, z))
+		signed_static(st, RESP_AUTHORITY, z->apex, z->apex_len, z->soa,
+		              z->neg_ttl);
+}
+
+/* NODATA or NXDOMAIN (node NULL) at name: the SOA and, signed, the
+ * compact-denial NSEC (RFC 9824): a name that does not exist answers
+ * NOERROR then, unless the client sent CO (section 5). */
+static void add_negative(struct answer_state *st, const struct snapshot *snap,
+                         const struct zdb_zone *z, const uint8_t *owner,
+                         const uint8_t *name, size_t nlen,
+                         const struct zdb_node *node, uint16_t skip)
+{
+	bool sign = signed_zone(st, z);
+	if (node == NULL)
+		st->rcode = sign && !st->q->edns_co ? DNS_RCODE_NOERROR
+		                                    : DNS_RCODE_NXDOMAIN;
+	add_negative_soa(st, z);
+	if (sign && !st->truncated)
+		signed_denial(st, snap, z, owner, name, nlen, node, skip);
 }
 
 /* A referral (RFC 1034 section 4.3.2 step 3b): the cut's NS RRset in the
  * authority section and in-zone glue in the additional section. Glue that
  * does not fit sets TC (RFC 9471 section 3). */
-static void add_referral(struct answer_state *st, const struct zdb_node *cut)
+static void add_referral(struct answer_state *st, const struct snapshot *snap,
+                         const struct zdb_zone *z, const struct zdb_node *cut)
 {
 	const struct zdb_rrset *ns = zdb_node_rrset(cut, DNS_TYPE_NS);
 	if (ns == NULL || !resp_add_rrset(st->r, RESP_AUTHORITY, cut->name,
 	                                  cut->name_len, ns)) {
 		st->truncated = true;
 		return;
+	}
+	/* RFC 4035 section 3.1.4: the NS RRset is not signed; the DS RRset
+	 * is, or an NSEC at the cut proves there is none. */
+	if (signed_zone(st, z)) {
+		const struct zdb_rrset *ds = zdb_node_rrset(cut, DNS_TYPE_DS);
+		if (ds == NULL)
+			signed_denial(st, snap, z, cut->name, cut->name,
+			              cut->name_len, cut, 0);
+		else if (!resp_add_rrset(st->r, RESP_AUTHORITY, cut->name,
+		                         cut->name_len, ds))
+			st->truncated = true;
+		else
+			signed_static(st, RESP_AUTHORITY, cut->name,
+			              cut->name_len, ds, ds->ttl);
+		if (st->truncated)
+			return;
 	}
 	for (uint16_t i = 0; i < cut->glue_count; i++) {
 		const struct zdb_glue *g = &cut->glue[i];
@@ -41,8 +79,9 @@ static void add_referral(struct answer_state *st, const struct zdb_node *cut)
 
 /* A/AAAA at a load-balanced name: the members lb_choose picks. */
 static void add_lb(struct answer_state *st, const struct snapshot *snap,
-                   const struct zdb_zone *zone, const struct lb_record *rec,
-                   enum lb_family f, const uint8_t *owner, size_t olen)
+                   const struct zdb_zone *zone, const struct zdb_node *node,
+                   const struct lb_record *rec, enum lb_family f,
+                   const uint8_t *owner, size_t olen)
 {
 	/* Only geo orders by location: weighted and failover never need to
 	 * know where the client is (and its lookup is the dearest step). */
@@ -78,8 +117,10 @@ static void add_lb(struct answer_state *st, const struct snapshot *snap,
 		st->rcode = DNS_RCODE_SERVFAIL;
 		return;
 	}
+	uint16_t type = f == LB_V4 ? DNS_TYPE_A : DNS_TYPE_AAAA;
 	if (ch.outcome == LB_NODATA) {
-		add_negative_soa(st, zone);
+		add_negative(st, snap, zone, owner, node->name, node->name_len,
+		             node, type);
 		return;
 	}
 	/* RFC 7871 section 7.2.1: the scope says how far the answer holds;
@@ -90,7 +131,6 @@ static void add_lb(struct answer_state *st, const struct snapshot *snap,
 		owner = st->r->qname;
 		olen = st->r->qname_len;
 	}
-	uint16_t type = f == LB_V4 ? DNS_TYPE_A : DNS_TYPE_AAAA;
 	uint16_t rdlen = f == LB_V4 ? 4 : 16;
 	for (unsigned i = 0; i < ch.n; i++) {
 		if (!resp_add_rr(st->r, RESP_ANSWER, owner, olen, type,
@@ -100,6 +140,45 @@ static void add_lb(struct answer_state *st, const struct snapshot *snap,
 			return;
 		}
 	}
+	if (signed_zone(st, zone) && ch.n > 0) {
+		/* The RRset as chosen, with its health-following TTL, signed
+		 * through the worker's cache (SPEC 9). */
+		uint8_t set[LB_MAX_ANSWERS * (2 + 16)];
+		size_t len = 0;
+		for (unsigned i = 0; i < ch.n; i++) {
+			wire_put_u16(set + len, rdlen);
+			memcpy(set + len + 2, ch.picked[i]->addr, rdlen);
+			len += 2u + rdlen;
+		}
+		signed_online(st, snap, zone, RESP_ANSWER, owner, node->name,
+		              node->name_len, type, ch.ttl, set, len,
+		              (uint16_t)ch.n);
+	}
+}
+
+/* An RRset of the zone in the answer, with its RRSIGs when signed: those
+ * made at build, or, for a wildcard expansion, fresh ones over the name
+ * asked (SPEC 9: signed as if it existed, so no denial is needed). */
+static bool add_answer_rrset(struct answer_state *st,
+                             const struct snapshot *snap,
+                             const struct zdb_zone *zone, enum zdb_result res,
+                             const uint8_t *owner, size_t olen,
+                             const uint8_t *name, size_t nlen,
+                             const struct zdb_rrset *rs)
+{
+	if (!resp_add_rrset(st->r, RESP_ANSWER, owner, olen, rs)) {
+		st->truncated = true;
+		return false;
+	}
+	if (!signed_zone(st, zone))
+		return true;
+	if (res == ZDB_WILDCARD)
+		signed_online(st, snap, zone, RESP_ANSWER, owner, name, nlen,
+		              rs->type, rs->ttl, rs->rdata, rs->rdata_len,
+		              rs->count);
+	else
+		signed_static(st, RESP_ANSWER, owner, olen, rs, rs->ttl);
+	return !st->truncated;
 }
 
 /* RFC 1035 section 3.3.9 / 6.2.2 additional section processing: the
@@ -197,13 +276,12 @@ static const struct zdb_rrset *resolve_name(struct answer_state *st,
 	if (res == ZDB_DELEGATION) {
 		if (first)
 			st->flags &= (uint16_t)~DNS_FLAG_AA;
-		add_referral(st, node);
+		add_referral(st, snap, zone, node);
 		return NULL;
 	}
 	if (res == ZDB_NXDOMAIN) {
 		/* RFC 6604: the rcode speaks for the last name. */
-		st->rcode = DNS_RCODE_NXDOMAIN;
-		add_negative_soa(st, zone);
+		add_negative(st, snap, zone, owner, name, nlen, NULL, 0);
 		return NULL;
 	}
 	const struct lb_record *lb = node->lb;
@@ -217,8 +295,8 @@ static const struct zdb_rrset *resolve_name(struct answer_state *st,
 		        : lb->has_family[LB_V6]     ? LB_V6
 		                                    : -1;
 		if (f >= 0) {
-			add_lb(st, snap, zone, lb, (enum lb_family)f, owner,
-			       olen);
+			add_lb(st, snap, zone, node, lb, (enum lb_family)f,
+			       owner, olen);
 			return NULL;
 		}
 	}
@@ -226,21 +304,20 @@ static const struct zdb_rrset *resolve_name(struct answer_state *st,
 	                                 ? any_rrset(node)
 	                                 : zdb_node_rrset(node, q->qtype);
 	if (rs != NULL) {
-		if (!resp_add_rrset(st->r, RESP_ANSWER, owner, olen, rs))
-			st->truncated = true;
-		else if (q->qtype != DNS_TYPE_ANY)
+		if (add_answer_rrset(st, snap, zone, res, owner, olen, name,
+		                     nlen, rs) &&
+		    q->qtype != DNS_TYPE_ANY)
 			add_additional(st, snap, rs);
 		return NULL;
 	}
 	const struct zdb_rrset *cname = zdb_node_rrset(node, DNS_TYPE_CNAME);
 	if (cname == NULL) {
-		add_negative_soa(st, zone); /* NODATA */
+		add_negative(st, snap, zone, owner, name, nlen, node, 0);
 		return NULL;
 	}
-	if (!resp_add_rrset(st->r, RESP_ANSWER, owner, olen, cname)) {
-		st->truncated = true;
+	if (!add_answer_rrset(st, snap, zone, res, owner, olen, name, nlen,
+	                      cname))
 		return NULL;
-	}
 	return cname;
 }
 

@@ -254,8 +254,8 @@ void resp_truncate(struct resp *r, size_t mark)
 }
 
 bool resp_add_opt(struct resp *r, size_t hard_limit, uint16_t payload,
-                  uint8_t ext_rcode, bool do_bit, const uint8_t *opt_data,
-                  uint16_t opt_len)
+                  uint8_t ext_rcode, uint16_t ednsflags,
+                  const uint8_t *opt_data, uint16_t opt_len)
 {
 	if (hard_limit < r->len || hard_limit - r->len < 11u + opt_len)
 		return false;
@@ -265,7 +265,7 @@ bool resp_add_opt(struct resp *r, size_t hard_limit, uint16_t payload,
 	wire_put_u16(p + 3, payload);
 	p[5] = ext_rcode;
 	p[6] = 0; /* version 0 */
-	wire_put_u16(p + 7, do_bit ? 0x8000 : 0);
+	wire_put_u16(p + 7, ednsflags);
 	wire_put_u16(p + 9, opt_len);
 	if (opt_len > 0)
 		memcpy(p + 11, opt_data, opt_len);

@@ -74,11 +74,12 @@ void resp_truncate(struct resp *r, size_t mark);
 
 /* Write the OPT RR (RFC 6891 section 6.1.2); ignores limit, so the caller
  * must have kept room for it (resp_init with limit minus the OPT size).
- * ext_rcode is the upper 8 bits of a 12-bit rcode. opt_data holds already
+ * ext_rcode is the upper 8 bits of a 12-bit rcode. ednsflags are the
+ * EDNS header flags (DO 0x8000, CO 0x4000). opt_data holds already
  * encoded options (may be NULL). */
 bool resp_add_opt(struct resp *r, size_t hard_limit, uint16_t payload,
-                  uint8_t ext_rcode, bool do_bit, const uint8_t *opt_data,
-                  uint16_t opt_len);
+                  uint8_t ext_rcode, uint16_t ednsflags,
+                  const uint8_t *opt_data, uint16_t opt_len);
 
 /* Write the section counts into the header; returns the length. */
 size_t resp_finish(struct resp *r);

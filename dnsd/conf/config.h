@@ -69,6 +69,14 @@ struct config_server {
 	const char *dnstap_version;  /* NULL: dnsd's version */
 };
 
+/* A DNSSEC key pair of a zone (SPEC 9): `key` lines sign, `publish`
+ * lines only put their DNSKEY in the zone (rollovers). */
+struct config_zone_key {
+	const char *path; /* resolved; without the .key/.private suffix */
+	unsigned line;
+	bool publish;
+};
+
 struct config_zone {
 	const char *name;            /* as written in the section header */
 	uint8_t dname[DNAME_MAXLEN]; /* lower case */
@@ -77,6 +85,8 @@ struct config_zone {
 	unsigned line;      /* of the section header */
 	unsigned file_line; /* of the file key */
 	const char *ini;    /* the INI file's path, for errors at file_line */
+	const struct config_zone_key *keys; /* key, then publish, as written */
+	size_t nkeys;
 };
 
 enum check_type { CHECK_HTTP, CHECK_HTTPS, CHECK_TCP };

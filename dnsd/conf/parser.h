@@ -82,6 +82,7 @@ struct config_pserver {
 struct config_pzone {
 	struct config_obj h;
 	struct config_zone pub;
+	struct config_vec keys; /* struct config_zone_key */
 };
 
 struct config_pcheck {
@@ -264,6 +265,8 @@ CONFIG_SETTER(config_set_location);
 CONFIG_SETTER(config_set_member);
 CONFIG_SETTER(config_set_cluster_check);
 CONFIG_SETTER(config_set_clusters);
+CONFIG_SETTER(config_set_zone_key);
+CONFIG_SETTER(config_set_zone_publish);
 
 /* A [networks] line: CIDR = CLUSTER or CIDR = LAT, LON. */
 void config_network_line(struct config_parser *p, const char *cidr,

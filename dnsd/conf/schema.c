@@ -89,6 +89,9 @@ static const struct config_key config_server_keys[] = {
 
 static const struct config_key config_zone_keys[] = {
 	K_PATH("file", ZON(file), KEY_REQUIRED),
+	/* SPEC 9: key pairs; checked (and read) when the zone is loaded. */
+	K_FUNC("key", config_set_zone_key, NULL, KEY_REPEAT),
+	K_FUNC("publish", config_set_zone_publish, NULL, KEY_REPEAT),
 };
 
 static const struct config_enum config_check_types[] = {

@@ -603,3 +603,62 @@ void config_network_line(struct config_parser *p, const char *cidr,
 	if (e != NULL)
 		*e = n;
 }
+
+/* `key` / `publish` in [zone] (SPEC 9): PATH, PATH.key or PATH.private, as
+ * ldns-keygen and dnssec-keygen name the pair. The files are read (and
+ * checked) when the zone is loaded, so a reload picks up new keys. */
+static int config_zone_key_add(struct config_parser *p, void *obj,
+                               const char *value, bool publish, char *why,
+                               size_t whylen)
+{
+	struct config_pzone *z = obj;
+	size_t len = strlen(value);
+	static const char *const suffixes[] = {".key", ".private"};
+	for (size_t i = 0; i < 2; i++) {
+		size_t sl = strlen(suffixes[i]);
+		if (len > sl && strcmp(value + len - sl, suffixes[i]) == 0) {
+			len -= sl;
+			break;
+		}
+	}
+	if (len == 0 || len >= 4096) {
+		snprintf(why, whylen, "must be the path of a key pair");
+		return -1;
+	}
+	char base[4096];
+	memcpy(base, value, len);
+	base[len] = '\0';
+	const char *path = config_resolve(p, base);
+	for (size_t i = 0; path != NULL && i < z->keys.n; i++) {
+		const struct config_zone_key *o =
+		    CONFIG_AT(z->keys, struct config_zone_key, i);
+		if (strcmp(o->path, path) == 0) {
+			snprintf(why, whylen,
+			         "key %s is already in this zone (line %u)",
+			         base, o->line);
+			return -1;
+		}
+	}
+	struct config_zone_key *k = config_vec_push(p, &z->keys, sizeof(*k));
+	if (k == NULL || path == NULL)
+		return 0; /* p->oom is set */
+	k->path = path;
+	k->line = p->line;
+	k->publish = publish;
+	/* The vector may have moved: publish its current place. */
+	z->pub.keys = z->keys.items;
+	z->pub.nkeys = z->keys.n;
+	return 0;
+}
+
+int config_set_zone_key(struct config_parser *p, void *obj, const char *value,
+                        char *why, size_t whylen)
+{
+	return config_zone_key_add(p, obj, value, false, why, whylen);
+}
+
+int config_set_zone_publish(struct config_parser *p, void *obj,
+                            const char *value, char *why, size_t whylen)
+{
+	return config_zone_key_add(p, obj, value, true, why, whylen);
+}

@@ -88,6 +88,8 @@ struct metrics_totals {
 	uint64_t dnstap_queued, dnstap_dropped;
 	uint64_t answers[STATS_PAIRS_MAX];
 	uint64_t degraded[STATS_RECORDS_MAX][STATS_DEG_N];
+	uint64_t dnssec_signs[STATS_ZONES_MAX];
+	uint64_t dnssec_hits, dnssec_misses;
 };
 
 static void metrics_sum(const struct metrics_input *in, unsigned npairs,
@@ -107,6 +109,10 @@ static void metrics_sum(const struct metrics_input *in, unsigned npairs,
 		t->reflection += stats_get(&s->reflection_dropped);
 		t->dnstap_queued += stats_get(&s->dnstap_queued);
 		t->dnstap_dropped += stats_get(&s->dnstap_dropped);
+		for (int z = 0; z < STATS_ZONES_MAX; z++)
+			t->dnssec_signs[z] += stats_get(&s->dnssec_signs[z]);
+		t->dnssec_hits += stats_get(&s->dnssec_cache_hits);
+		t->dnssec_misses += stats_get(&s->dnssec_cache_misses);
 		for (unsigned k = 0; k < npairs; k++)
 			t->answers[k] += stats_get(&s->answers[k]);
 		for (unsigned k = 0; k < nrecs; k++)
@@ -330,6 +336,30 @@ static void metrics_process(struct outbuf *m, const struct metrics_input *in)
 	            p->start_time);
 }
 
+/* SPEC 9: fresh signing operations by zone (at snapshot builds and
+ * online), and the per-worker signature cache. */
+static void metrics_dnssec(struct outbuf *m, const struct metrics_totals *t)
+{
+	metrics_head(m, "dnsd_dnssec_signatures_total", "counter",
+	             "Fresh DNSSEC signatures made, when a snapshot is built "
+	             "and online.");
+	unsigned nz = stats_zone_count();
+	for (unsigned z = 0; z < nz && z < STATS_ZONES_MAX; z++) {
+		uint64_t v = t->dnssec_signs[z] + stats_zone_built(z);
+		if (z == 0 && v == 0)
+			continue;
+		outbuf_printf(m, "dnsd_dnssec_signatures_total{zone=\"");
+		metrics_label(m, stats_zone_name(z));
+		outbuf_printf(m, "\"} %" PRIu64 "\n", v);
+	}
+	metrics_u64(m, "dnsd_dnssec_cache_hits_total", "counter",
+	            "Online RRSIGs taken from the signature cache.",
+	            t->dnssec_hits);
+	metrics_u64(m, "dnsd_dnssec_cache_misses_total", "counter",
+	            "Online RRSIGs not in the signature cache (signed fresh).",
+	            t->dnssec_misses);
+}
+
 int metrics_render(const struct metrics_input *in, struct evbuffer *out)
 {
 	struct outbuf m = {.buf = out, .rc = 0};
@@ -342,6 +372,7 @@ int metrics_render(const struct metrics_input *in, struct evbuffer *out)
 	metrics_queries(&m, t);
 	metrics_responses(&m, t);
 	metrics_answers(&m, t, npairs, nrecs);
+	metrics_dnssec(&m, t);
 	metrics_members(&m, in);
 	metrics_probes(&m, in);
 	metrics_reloads(&m, in);

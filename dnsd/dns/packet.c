@@ -14,6 +14,8 @@
  * VERSION (8 bits), DO (1 bit) and Z. */
 #define OPT_TTL_VERSION_SHIFT 16
 #define OPT_TTL_DO            0x00008000u
+/* RFC 9824 section 5: Compact Answers OK, the EDNS flag after DO. */
+#define OPT_TTL_CO 0x00004000u
 
 /* RFC 7871 section 6: FAMILY(2) SOURCE PREFIX(1) SCOPE PREFIX(1). */
 #define ECS_FIXED_LEN   4
@@ -241,6 +243,7 @@ parse_additional_rr(struct wire *w, struct pkt_query *q)
 	/* Section 6.1.3: EXTENDED-RCODE is meaningless in a query. */
 	q->edns_version = (uint8_t)(rr.ttl >> OPT_TTL_VERSION_SHIFT);
 	q->edns_do = (rr.ttl & OPT_TTL_DO) != 0;
+	q->edns_co = (rr.ttl & OPT_TTL_CO) != 0;
 	return parse_options(rr.rdata, rr.rdlen, q);
 }
 
@@ -288,6 +291,7 @@ enum pkt_outcome packet_parse_query(const uint8_t *pkt, size_t len,
 	q->edns_udp_size = 0;
 	q->edns_version = 0;
 	q->edns_do = false;
+	q->edns_co = false;
 	memset(&q->ecs, 0, sizeof(q->ecs));
 
 	/* 1. RFC 1035 section 4.1.1: no header, no ID to answer to. */

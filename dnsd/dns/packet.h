@@ -53,6 +53,7 @@ struct pkt_query {
 	uint16_t edns_udp_size; /* requestor's payload size as sent */
 	uint8_t edns_version;
 	bool edns_do;
+	bool edns_co; /* Compact Answers OK (RFC 9824 section 5) */
 	struct pkt_ecs ecs;
 };
 

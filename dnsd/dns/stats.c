@@ -17,7 +17,51 @@ static struct {
 	_Atomic unsigned npairs;
 	char *rec[STATS_RECORDS_MAX];
 	_Atomic unsigned nrecs;
-} reg = {.npairs = 1, .nrecs = 1};
+	char *zone[STATS_ZONES_MAX];
+	_Atomic uint64_t zone_built[STATS_ZONES_MAX];
+	_Atomic unsigned nzones;
+} reg = {.npairs = 1, .nrecs = 1, .nzones = 1};
+
+uint16_t stats_zone_slot(const char *zone)
+{
+	for (unsigned i = 1; i < reg.nzones; i++)
+		if (strcmp(reg.zone[i], zone) == 0)
+			return (uint16_t)i;
+	if (reg.nzones >= STATS_ZONES_MAX)
+		return 0;
+	char *z = strdup(zone);
+	if (z == NULL)
+		return 0;
+	unsigned slot = reg.nzones;
+	reg.zone[slot] = z;
+	atomic_store_explicit(&reg.nzones, slot + 1, memory_order_release);
+	return (uint16_t)slot;
+}
+
+void stats_zone_add_built(unsigned slot, uint64_t n)
+{
+	if (slot < STATS_ZONES_MAX)
+		atomic_fetch_add_explicit(&reg.zone_built[slot], n,
+		                          memory_order_relaxed);
+}
+
+uint64_t stats_zone_built(unsigned slot)
+{
+	return slot < STATS_ZONES_MAX
+	           ? atomic_load_explicit(&reg.zone_built[slot],
+	                                  memory_order_relaxed)
+	           : 0;
+}
+
+unsigned stats_zone_count(void)
+{
+	return atomic_load_explicit(&reg.nzones, memory_order_acquire);
+}
+
+const char *stats_zone_name(unsigned slot)
+{
+	return slot == 0 ? "other" : reg.zone[slot];
+}
 
 uint16_t stats_pair_slot(const char *record, const char *cluster)
 {
@@ -89,8 +133,11 @@ void stats_registry_free(void)
 	}
 	for (unsigned i = 1; i < reg.nrecs; i++)
 		free(reg.rec[i]);
+	for (unsigned i = 1; i < reg.nzones; i++)
+		free(reg.zone[i]);
 	reg.npairs = 1;
 	reg.nrecs = 1;
+	reg.nzones = 1;
 }
 
 /* The types counted by name, in enum order; names come from the one type

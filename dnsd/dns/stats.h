@@ -44,6 +44,9 @@ enum stats_qtype {
  * thread; slot 0 collects anything past that. */
 #define STATS_PAIRS_MAX   4096
 #define STATS_RECORDS_MAX 1024
+/* Signed zones with their own dnsd_dnssec_signatures_total series; slot 0
+ * collects the rest. */
+#define STATS_ZONES_MAX 64
 enum stats_degraded { STATS_DEG_ALL_DOWN, STATS_DEG_SPILL, STATS_DEG_N };
 
 struct stats {
@@ -60,6 +63,11 @@ struct stats {
 	stats_counter dnstap_dropped;
 	stats_counter answers[STATS_PAIRS_MAX];
 	stats_counter degraded[STATS_RECORDS_MAX][STATS_DEG_N];
+	/* DNSSEC online signing (SPEC 9): fresh signatures by zone slot,
+	 * and the signature cache's hits and misses. */
+	stats_counter dnssec_signs[STATS_ZONES_MAX];
+	stats_counter dnssec_cache_hits;
+	stats_counter dnssec_cache_misses;
 } __attribute__((aligned(DNSD_CACHELINE)));
 
 static inline void stats_inc(stats_counter *c)
@@ -84,6 +92,14 @@ unsigned stats_pair_count(void); /* slots 1..count-1 are in use */
 unsigned stats_record_count(void);
 void stats_pair_names(unsigned slot, const char **record, const char **cluster);
 const char *stats_record_name(unsigned slot);
+/* Signed zones, like records: a slot per zone name, the signatures made
+ * when its snapshots were built (added by the building thread), and how
+ * many slots are in use. */
+uint16_t stats_zone_slot(const char *zone);
+void stats_zone_add_built(unsigned slot, uint64_t n);
+uint64_t stats_zone_built(unsigned slot);
+unsigned stats_zone_count(void);
+const char *stats_zone_name(unsigned slot);
 /* Free the registry's strings at exit (for leak checkers). */
 void stats_registry_free(void);
 

@@ -69,6 +69,12 @@ struct dnsd {
 	struct ctl_socket *ctl_sock;
 	int ctl_fd; /* the control socket, bound before the drop, or -1 */
 	struct event *sig_hup, *sig_term, *sig_int, *stop_timer;
+	/* SPEC 9: RRSIGs are valid 14 days and renewed when fewer than 7
+	 * remain. A snapshot's static signatures date from its build, so
+	 * the resign timer rebuilds it (the normal reload: the old one
+	 * serves until the new one is signed) once it is 7 days old. */
+	struct event *resign_timer;
+	int64_t resign_due; /* 0: nothing signed */
 	bool stopping;
 };
 
@@ -80,6 +86,10 @@ static void on_libevent_fatal(int err)
 	          err);
 	_exit(EXIT_RUNTIME);
 }
+
+/* How often the main thread looks whether the signatures are due. */
+#define RESIGN_CHECK_SEC 3600
+#define RESIGN_AFTER_SEC (7 * 86400)
 
 static void usage(FILE *f)
 {
@@ -166,6 +176,20 @@ static void reload_applied(void *arg, const struct snapshot *s)
 	if (!plan.enough)
 		warn_fds(&plan, s, plan_probes(d, s));
 	tcp_server_configure(d->tcp, &s->cfg->server, plan.tcp_clients);
+	d->resign_due = s->nkeysets > 0 ? s->built + RESIGN_AFTER_SEC : 0;
+}
+
+static void on_resign_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct dnsd *d = arg;
+	(void)fd;
+	(void)what;
+	if (d->stopping || d->resign_due == 0 ||
+	    (int64_t)time(NULL) < d->resign_due)
+		return;
+	log_info("server", "dnssec: signatures are 7 days old, re-signing "
+	                   "(reload)");
+	reloader_request(d->reloader);
 }
 
 static void stop_done(void *arg)
@@ -406,6 +430,7 @@ static int serve(const char *path)
 	diag_log(&diag, "config"); /* its warnings */
 	diag_free(&diag);
 	const struct config_server *cfg = &snap->cfg->server;
+	d.resign_due = snap->nkeysets > 0 ? snap->built + RESIGN_AFTER_SEC : 0;
 	log_set_level(cfg->log_level);
 	admin_table_init(&d.admin);
 	if (load_admin(&d, snap) != 0) {
@@ -529,8 +554,12 @@ static int serve(const char *path)
 	d.sig_term = evsignal_new(d.base, SIGTERM, on_signal, &d);
 	d.sig_int = evsignal_new(d.base, SIGINT, on_signal, &d);
 	d.stop_timer = evtimer_new(d.base, on_stop_timer, &d);
-	if (!d.sig_hup || !d.sig_term || !d.sig_int || !d.stop_timer)
+	d.resign_timer = event_new(d.base, -1, EV_PERSIST, on_resign_timer, &d);
+	if (!d.sig_hup || !d.sig_term || !d.sig_int || !d.stop_timer ||
+	    !d.resign_timer)
 		goto out;
+	struct timeval resign_every = {RESIGN_CHECK_SEC, 0};
+	event_add(d.resign_timer, &resign_every);
 	event_add(d.sig_hup, NULL);
 	event_add(d.sig_term, NULL);
 	event_add(d.sig_int, NULL);
@@ -593,6 +622,8 @@ out:
 		event_free(d.sig_int);
 	if (d.stop_timer)
 		event_free(d.stop_timer);
+	if (d.resign_timer)
+		event_free(d.resign_timer);
 	if (d.base)
 		event_base_free(d.base);
 	snapshot_free(snap);

@@ -279,9 +279,12 @@ struct tcp_server *tcp_server_new(struct event_base *base, struct server *srv,
 	ts->fd_conns = 1024;
 	ts->idle.tv_sec = 10;
 	answer_ctx_init(&ts->actx, &ts->stats, (uint64_t)time(NULL));
+	ts->actx.signer = dnssec_signer_new();
 	ts->listeners = calloc(nfds ? nfds : 1, sizeof(*ts->listeners));
 	ts->pauses = calloc(nfds ? nfds : 1, sizeof(*ts->pauses));
-	if (ts->listeners == NULL || ts->pauses == NULL) {
+	if (ts->listeners == NULL || ts->pauses == NULL ||
+	    ts->actx.signer == NULL) {
+		dnssec_signer_free(ts->actx.signer);
 		free(ts->listeners);
 		free(ts->pauses);
 		free(ts);
@@ -371,5 +374,6 @@ void tcp_server_free(struct tcp_server *ts)
 	}
 	free(ts->listeners);
 	free(ts->pauses);
+	dnssec_signer_free(ts->actx.signer);
 	free(ts);
 }

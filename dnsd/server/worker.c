@@ -69,6 +69,10 @@ int worker_init(struct worker *w, struct server *srv, unsigned index, int fd,
 	struct worker_bufs *b = w->bufs;
 	w->actx.cache = &b->cache;
 	w->actx.geocache = &b->geocache;
+	/* Its pages are touched only by DO=1 queries to signed zones. */
+	w->actx.signer = dnssec_signer_new();
+	if (w->actx.signer == NULL)
+		return -1;
 	for (int i = 0; i < WORKER_BATCH; i++) {
 		b->in_iov[i].iov_base = b->in_buf[i];
 		b->in_iov[i].iov_len = WORKER_RECV_MAX;
@@ -391,4 +395,6 @@ void worker_destroy(struct worker *w)
 	w->fd = -1;
 	free(w->bufs);
 	w->bufs = NULL;
+	dnssec_signer_free(w->actx.signer);
+	w->actx.signer = NULL;
 }

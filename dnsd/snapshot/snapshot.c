@@ -4,9 +4,12 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/arena.h"
 #include "base/log.h"
+#include "dns/stats.h"
+#include "snapshot/snapshot_dnssec.h"
 #include "snapshot/snapshot_lb.h"
 #include "snapshot/snapshot_zones.h"
 #include "zone/zone.h"
@@ -25,8 +28,11 @@ static void check_zones_only(const struct config *cfg, struct diag *diag)
 		return;
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct zdb_zone *z;
+		struct dnssec_keyset *ks = NULL;
 		if (cfg->zones[i].file != NULL && cfg->zones[i].dname_len > 0)
-			(void)zone_load(&cfg->zones[i], a, diag, &z);
+			(void)snapshot_zone_load(&cfg->zones[i], NULL, 0, a,
+			                         diag, &z, &ks);
+		dnssec_keys_free(ks);
 	}
 	arena_free(a);
 }
@@ -52,6 +58,7 @@ int snapshot_build(const char *path, struct snapshot **out, struct diag *diag)
 	static _Atomic uint64_t generations;
 	s->generation = atomic_fetch_add(&generations, 1) + 1;
 	s->cfg = cfg;
+	s->built = (int64_t)time(NULL);
 	s->udp_payload = (uint16_t)cfg->server.udp_payload;
 	s->arena = arena_new();
 	if (s->arena == NULL)
@@ -65,16 +72,29 @@ int snapshot_build(const char *path, struct snapshot **out, struct diag *diag)
 		goto fail;
 	const struct zdb_zone **by_cfg = arena_alloc(
 	    s->arena, sizeof(*by_cfg) * (cfg->nzones ? cfg->nzones : 1));
-	if (by_cfg == NULL)
+	s->keysets = calloc(cfg->nzones ? cfg->nzones : 1, sizeof(*s->keysets));
+	if (by_cfg == NULL || s->keysets == NULL)
 		goto oom;
 	/* Load every zone even after a failure, so all errors are shown;
 	 * independent zones in parallel, on at most as many threads as
-	 * will answer queries. */
+	 * will answer queries; each signed as it loads. */
+	struct dnssec_keyset **keys =
+	    calloc(cfg->nzones ? cfg->nzones : 1, sizeof(*keys));
+	if (keys == NULL)
+		goto oom;
 	(void)snapshot_load_zones(cfg, cfg->server.threads, s->arena, diag,
-	                          by_cfg);
-	for (size_t i = 0; i < cfg->nzones; i++)
+	                          by_cfg, keys);
+	for (size_t i = 0; i < cfg->nzones; i++) {
 		if (by_cfg[i] != NULL)
 			s->zones[s->nzones++] = by_cfg[i];
+		if (keys[i] == NULL)
+			continue;
+		/* Here, one thread: the registry has one writer at a time. */
+		keys[i]->stat_slot = stats_zone_slot(cfg->zones[i].name);
+		stats_zone_add_built(keys[i]->stat_slot, keys[i]->built_sigs);
+		s->keysets[s->nkeysets++] = keys[i];
+	}
+	free(keys);
 	if (snapshot_lb_attach(s, cfg, by_cfg, diag) != 0 ||
 	    diag->count != errors)
 		goto fail;
@@ -97,6 +117,9 @@ void snapshot_free(struct snapshot *s)
 	if (s == NULL)
 		return;
 	geo_db_close(s->geodb);
+	for (size_t i = 0; s->keysets != NULL && i < s->nkeysets; i++)
+		dnssec_keys_free(s->keysets[i]);
+	free(s->keysets);
 	arena_free(s->arena);
 	config_free(s->cfg);
 	free(s);

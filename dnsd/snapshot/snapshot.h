@@ -14,6 +14,7 @@
 #include "lb/lb.h"
 #include "lb/health.h"
 #include "zone/zonedb.h"
+#include "dnssec/keys.h"
 
 struct arena;
 
@@ -27,6 +28,11 @@ struct snapshot {
 	 * name is the closest enclosing zone. */
 	const struct zdb_zone **zones;
 	size_t nzones;
+	/* The key set of each signed zone (SPEC 9), owned: freed with the
+	 * snapshot. zdb_zone.dnssec points at them. */
+	struct dnssec_keyset **keysets;
+	size_t nkeysets;
+	int64_t built; /* time(NULL) when built: its RRSIGs date from then */
 	uint16_t udp_payload;
 	bool ecs; /* use ECS addresses for geo decisions */
 	/* Load-balanced names (SPEC 2, 3): clusters and records in config

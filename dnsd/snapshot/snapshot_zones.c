@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "base/arena.h"
+#include "snapshot/snapshot_dnssec.h"
 #include "snapshot/snapshot_lb.h"
-#include "zone/zone.h"
 
 /* More threads than this only contend for memory bandwidth. */
 #define ZONES_THREADS_MAX 8
@@ -20,6 +20,7 @@ struct zone_job {
 	struct arena *arena;
 	struct diag diag;
 	const struct zdb_zone *z;
+	struct dnssec_keyset *keys; /* when signed */
 };
 
 struct zone_pool {
@@ -34,13 +35,15 @@ static void load_one(const struct config *cfg, size_t i,
 	const struct config_zone *cz = &cfg->zones[i];
 	diag_init(&j->diag);
 	j->z = NULL;
+	j->keys = NULL;
 	j->arena = arena_new();
 	if (j->arena == NULL) {
 		diag_add(&j->diag, cz->file, 0, "out of memory");
 		return;
 	}
 	size_t nrec = recs ? snapshot_lb_zone_records(cfg, i, recs) : 0;
-	if (zone_load_with(cz, recs, nrec, j->arena, &j->diag, &j->z) != 0)
+	if (snapshot_zone_load(cz, recs, nrec, j->arena, &j->diag, &j->z,
+	                       &j->keys) != 0)
 		j->z = NULL;
 }
 
@@ -59,6 +62,7 @@ static void *pool_run(void *arg)
 			diag_init(&p->jobs[i].diag);
 			p->jobs[i].arena = NULL;
 			p->jobs[i].z = NULL;
+			p->jobs[i].keys = NULL;
 			diag_add(&p->jobs[i].diag, cfg->zones[i].file, 0,
 			         "out of memory");
 			continue;
@@ -71,7 +75,8 @@ static void *pool_run(void *arg)
 
 size_t snapshot_load_zones(const struct config *cfg, unsigned threads,
                            struct arena *arena, struct diag *diag,
-                           const struct zdb_zone **by_cfg)
+                           const struct zdb_zone **by_cfg,
+                           struct dnssec_keyset **keys)
 {
 	size_t loaded = 0;
 	if (cfg->nzones == 0)
@@ -107,6 +112,7 @@ size_t snapshot_load_zones(const struct config *cfg, unsigned threads,
 		struct zone_job *j = &p.jobs[i];
 		diag_take(diag, &j->diag);
 		by_cfg[i] = j->z;
+		keys[i] = j->keys;
 		if (j->z != NULL) {
 			arena_adopt(arena, j->arena);
 			loaded++;

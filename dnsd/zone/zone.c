@@ -780,6 +780,15 @@ int zone_load_with(const struct config_zone *cz,
                    struct arena *arena, struct diag *diag,
                    const struct zdb_zone **out)
 {
+	return zone_load_ext(cz, reserve, nreserve, NULL, 0, arena, diag, out);
+}
+
+int zone_load_ext(const struct config_zone *cz,
+                  const struct config_record *const *reserve, size_t nreserve,
+                  const struct zone_extra_rr *extra, size_t nextra,
+                  struct arena *arena, struct diag *diag,
+                  const struct zdb_zone **out)
+{
 	struct zone_reader zr = {.cz = cz, .diag = diag};
 	*out = NULL;
 	zr.b = zdb_builder_new(cz->dname, cz->dname_len, cz->name, cz->file);
@@ -796,6 +805,13 @@ int zone_load_with(const struct config_zone *cz,
 	}
 	if (zdb_builder_set_file(zr.b, cz->file) != 0)
 		zr.errors++;
+	for (size_t i = 0; i < nextra; i++) {
+		/* Line 0: an error about them is about the zone as a whole. */
+		if (zdb_builder_add(zr.b, cz->dname, cz->dname_len,
+		                    extra[i].type, extra[i].ttl, extra[i].rdata,
+		                    extra[i].rdlen, 0, diag) < 0)
+			zr.errors++;
+	}
 	for (size_t i = 0; i < nreserve; i++) {
 		if (zdb_builder_reserve(zr.b, reserve[i]->dname,
 		                        reserve[i]->dname_len) < 0) {

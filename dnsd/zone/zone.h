@@ -1,6 +1,7 @@
 /* zone.h - reads an RFC 1035 master file (and the files it includes) with
- * libzscanner into a zdb_zone. zone.c is the only user of libzscanner;
- * nothing on the query path calls it. */
+ * libzscanner into a zdb_zone. zone.c is the only user of libzscanner
+ * (dnssec/keys.c reads key files with ldns); nothing on the query path
+ * calls it. */
 #ifndef DNSD_ZONE_H
 #define DNSD_ZONE_H
 
@@ -24,5 +25,21 @@ int zone_load_with(const struct config_zone *cz,
                    const struct config_record *const *reserve, size_t nreserve,
                    struct arena *arena, struct diag *diag,
                    const struct zdb_zone **out);
+
+/* A record put at the apex beside the file's (the DNSSEC apex records
+ * made from the zone's keys: DNSKEY, CDS, CDNSKEY). */
+struct zone_extra_rr {
+	uint16_t type;
+	uint32_t ttl;
+	const uint8_t *rdata;
+	uint16_t rdlen;
+};
+
+/* zone_load_with, and also add these apex records. */
+int zone_load_ext(const struct config_zone *cz,
+                  const struct config_record *const *reserve, size_t nreserve,
+                  const struct zone_extra_rr *extra, size_t nextra,
+                  struct arena *arena, struct diag *diag,
+                  const struct zdb_zone **out);
 
 #endif

@@ -30,6 +30,13 @@ struct zdb_rrset {
 	uint32_t rdata_len;
 	const uint8_t *wire;
 	uint32_t wire_len;
+	/* RRSIGs over this RRset (SPEC 9), made when a signed zone's
+	 * snapshot is built: sig_count entries of [rdlen u16][RRSIG RDATA].
+	 * NULL in unsigned zones and for what is not signed (glue, the NS
+	 * RRset of a delegation). */
+	const uint8_t *sigs;
+	uint32_t sigs_len;
+	uint16_t sig_count;
 };
 
 /* An in-zone address RRset for a name server target of a delegation. */
@@ -75,6 +82,9 @@ struct zdb_zone {
 	uint64_t digest; /* of the zone's content, to log changes */
 	size_t node_count;
 	size_t rr_count;
+	/* The zone's DNSSEC state (keys, for online signing and denial),
+	 * NULL when unsigned. Opaque to zonedb; set by the snapshot. */
+	const void *dnssec;
 	/* Open-addressing hash index, power-of-two size; private to zonedb.c */
 	const struct zdb_node *const *table;
 	uint32_t table_mask;
@@ -146,5 +156,15 @@ int zdb_builder_reserve(struct zdb_builder *b, const uint8_t *name, size_t len);
  * node. Builder thread only. */
 int zdb_set_lb(const struct zdb_zone *z, const uint8_t *lower, size_t len,
                const void *lb);
+
+/* Walk every node: slot i in 0..table_mask, NULL for an empty slot.
+ * For whole-zone work at build time (signing), not for lookups. */
+const struct zdb_node *zdb_node_slot(const struct zdb_zone *z, uint32_t i);
+
+/* Attach RRSIGs to an RRset, and DNSSEC state to a zone, before the zone
+ * is published (builder thread only, like zdb_set_lb). */
+void zdb_rrset_set_sigs(const struct zdb_rrset *rs, const uint8_t *sigs,
+                        uint32_t len, uint16_t count);
+void zdb_set_dnssec(const struct zdb_zone *z, const void *dnssec);
 
 #endif

@@ -297,6 +297,26 @@ int zdb_set_lb(const struct zdb_zone *z, const uint8_t *lower, size_t len,
 	return 0;
 }
 
+const struct zdb_node *zdb_node_slot(const struct zdb_zone *z, uint32_t i)
+{
+	return i <= z->table_mask ? z->table[i] : NULL;
+}
+
+void zdb_rrset_set_sigs(const struct zdb_rrset *rs, const uint8_t *sigs,
+                        uint32_t len, uint16_t count)
+{
+	/* Like zdb_set_lb: the arena is still private to the builder. */
+	struct zdb_rrset *w = (struct zdb_rrset *)(uintptr_t)rs;
+	w->sigs = sigs;
+	w->sigs_len = len;
+	w->sig_count = count;
+}
+
+void zdb_set_dnssec(const struct zdb_zone *z, const void *dnssec)
+{
+	((struct zdb_zone *)(uintptr_t)z)->dnssec = dnssec;
+}
+
 static int brr_cmp(const void *pa, const void *pb)
 {
 	const struct zdb_brr *a = pa;

@@ -5,8 +5,8 @@
  * TCP; every response is walked and checked against the query, and the
  * cached and uncached responses must be the same bytes. */
 /* clang-format off */
-/* fuzz-sources: dnsd/answer/answer.c dnsd/answer/answer_log.c dnsd/answer/answer_cache.c dnsd/answer/resolve.c dnsd/base/arena.c dnsd/answer/client.c dnsd/conf/config.c dnsd/conf/checks.c dnsd/conf/ini_reader.c dnsd/conf/parser.c dnsd/conf/schema.c dnsd/conf/setters.c dnsd/conf/values.c dnsd/base/diag.c dnsd/dns/dname.c dnsd/answer/explain.c dnsd/lb/geo.c dnsd/lb/lb.c dnsd/base/log.c dnsd/dns/packet.c dnsd/answer/response.c dnsd/snapshot/snapshot.c dnsd/snapshot/snapshot_lb.c dnsd/snapshot/snapshot_zones.c dnsd/dns/stats.c dnsd/dns/consts.c dnsd/zone/zone.c dnsd/zone/zonedb.c dnsd/zone/zonedb_build.c */
-/* fuzz-libs: libzscanner inih libmaxminddb */
+/* fuzz-sources: dnsd/answer/answer.c dnsd/answer/answer_log.c dnsd/answer/answer_cache.c dnsd/answer/resolve.c dnsd/base/arena.c dnsd/answer/client.c dnsd/conf/config.c dnsd/conf/checks.c dnsd/conf/ini_reader.c dnsd/conf/parser.c dnsd/conf/schema.c dnsd/conf/setters.c dnsd/conf/values.c dnsd/base/diag.c dnsd/dns/dname.c dnsd/answer/explain.c dnsd/lb/geo.c dnsd/lb/lb.c dnsd/base/log.c dnsd/dns/packet.c dnsd/answer/response.c dnsd/snapshot/snapshot.c dnsd/snapshot/snapshot_lb.c dnsd/snapshot/snapshot_zones.c dnsd/dns/stats.c dnsd/dns/consts.c dnsd/zone/zone.c dnsd/zone/zonedb.c dnsd/zone/zonedb_build.c dnsd/answer/signed.c dnsd/dnssec/canon.c dnsd/dnssec/crypto.c dnsd/dnssec/keys.c dnsd/dnssec/nsec.c dnsd/dnssec/online.c dnsd/dnssec/rrsig.c dnsd/dnssec/zonesign.c dnsd/snapshot/snapshot_dnssec.c */
+/* fuzz-libs: libzscanner ldns inih libmaxminddb libcrypto */
 /* fuzz-max-len: 1024 */
 /* clang-format on */
 #include <arpa/inet.h>
@@ -318,6 +318,11 @@ static void check_response(const uint8_t *pkt, const struct pkt_query *q,
 		CHECK(full == DNS_RCODE_BADVERS);
 		break;
 	case PKT_OK:
+		/* RFC 9824 3.1: a DO query for the NXNAME meta-type. */
+		if (q->edns_do && q->qtype == 128) {
+			CHECK(full == DNS_RCODE_FORMERR);
+			break;
+		}
 		CHECK(full == DNS_RCODE_NOERROR || full == DNS_RCODE_NXDOMAIN ||
 		      full == DNS_RCODE_REFUSED || full == DNS_RCODE_SERVFAIL);
 		if (full == DNS_RCODE_REFUSED)

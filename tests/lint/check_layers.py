@@ -17,9 +17,11 @@ RANK = {
     "conf": 2,
     "zone": 3,
     "lb": 4,
+    # DNSSEC keys and signing: below snapshot, which signs a zone when it
+    # is built, and answer, which signs and denies online.
+    "dnssec": 4,
     "snapshot": 5,
     "answer": 6,
-    "dnssec": 6,
     "dnstap": 7,
     "control": 7,
     "probes": 7,

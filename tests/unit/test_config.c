@@ -934,6 +934,34 @@ static void test_dnstap_keys(void **state)
 	           2, "longer than a unix socket's 107");
 }
 
+/* SPEC 9: key and publish, repeatable; the .key/.private suffix is
+ * dropped and the path resolved; a key named twice is an error at the
+ * second line. The key files themselves are read with the zone. */
+static void test_zone_keys(void **state)
+{
+	struct fixture *f = *state;
+	char want[256];
+	expect_ok(f, "[zone example.com]\nfile = z\n");
+	assert_int_equal(f->cfg->zones[0].nkeys, 0);
+	expect_ok(f, "[zone example.com]\nfile = z\n"
+	             "key = keys/Kexample.com.+013+1.key\n"
+	             "key = /k/Kexample.com.+013+2.private\n"
+	             "publish = Kexample.com.+015+3\n");
+	const struct config_zone *z = &f->cfg->zones[0];
+	assert_int_equal(z->nkeys, 3);
+	snprintf(want, sizeof(want), "%s/keys/Kexample.com.+013+1", f->dir);
+	assert_string_equal(z->keys[0].path, want);
+	assert_false(z->keys[0].publish);
+	assert_int_equal(z->keys[0].line, 3);
+	assert_string_equal(z->keys[1].path, "/k/Kexample.com.+013+2");
+	assert_true(z->keys[2].publish);
+	assert_int_equal(z->keys[2].line, 5);
+	expect_one(f,
+	           "[zone example.com]\nfile = z\nkey = /k/K1.key\n"
+	           "publish = /k/K1\n",
+	           4, "already in this zone (line 3)");
+}
+
 /* One test per error class, each with the line it must name. */
 static void test_errors_sections(void **state)
 {
@@ -1283,6 +1311,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_ca_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_check_path, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_zone_keys, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_relative_paths, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_dnstap_keys, setup, teardown),
