@@ -158,13 +158,14 @@ static void add_lb(struct answer_state *st, const struct snapshot *snap,
 
 /* An RRset of the zone in the answer, with its RRSIGs when signed: those
  * made at build, or, for a wildcard expansion, fresh ones over the name
- * asked (SPEC 9: signed as if it existed, so no denial is needed). */
-static bool add_answer_rrset(struct answer_state *st,
-                             const struct snapshot *snap,
-                             const struct zdb_zone *zone, enum zdb_result res,
-                             const uint8_t *owner, size_t olen,
-                             const uint8_t *name, size_t nlen,
-                             const struct zdb_rrset *rs)
+ * asked (SPEC 9: signed as if it existed, so no denial is needed).
+ * Inlined: out of line it cost every static answer ~35 instructions
+ * (callgrind, answer_bench www A 1,233 -> 1,198). */
+static DNSD_ALWAYS_INLINE bool
+add_answer_rrset(struct answer_state *st, const struct snapshot *snap,
+                 const struct zdb_zone *zone, enum zdb_result res,
+                 const uint8_t *owner, size_t olen, const uint8_t *name,
+                 size_t nlen, const struct zdb_rrset *rs)
 {
 	if (!resp_add_rrset(st->r, RESP_ANSWER, owner, olen, rs)) {
 		st->truncated = true;
