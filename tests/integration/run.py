@@ -34,6 +34,10 @@ def _alarm(_sig, _frame):
 
 
 def discover(selectors):
+    """Tests whose name contains one of the selectors (all when none);
+    a selector "-TEXT" leaves out the tests whose name contains TEXT."""
+    drop = [s[1:] for s in selectors if s.startswith("-")]
+    selectors = [s for s in selectors if not s.startswith("-")]
     tests = []
     for fname in sorted(os.listdir(HERE)):
         if not (fname.startswith("test_") and fname.endswith(".py")):
@@ -46,6 +50,8 @@ def discover(selectors):
         funcs.sort(key=lambda f: f.__code__.co_firstlineno)
         for f in funcs:
             full = "%s.%s" % (modname[5:], f.__name__)
+            if any(d in full for d in drop):
+                continue
             if not selectors or any(s in full for s in selectors):
                 tests.append((full, f))
     return tests
