@@ -1,8 +1,10 @@
 /* zonedb_build.c - compiles the records of one zone file into the
  * immutable index that zonedb.c searches: names, RRsets in wire form,
- * cuts and glue, checks (duplicates, CNAME rules), at load time only. */
+ * cuts and glue, at load time only. The checks on records and names are
+ * zonedb_check.c's. */
 #include "zone/zonedb.h"
 #include "base/arena.h"
+#include "zone/zonedb_builder.h"
 #include "dns/wire.h"
 
 #include <stdio.h>
@@ -12,64 +14,6 @@
 /* Wire bytes of one prerendered RR besides its RDATA: a compression pointer
  * to the question name (2), type (2), class (2), TTL (4), RDLENGTH (2). */
 #define ZDB_RR_OVERHEAD 12
-
-/* One RR as added, kept in the builder's own memory until finish. */
-struct zdb_brr {
-	const uint8_t *owner; /* set at finish, once the pool stops moving */
-	size_t owner_off;     /* lower-case owner in the pool */
-	size_t rdata_off;     /* RDATA in the pool */
-	uint32_t ttl;
-	uint32_t seq; /* file order, kept within an RRset */
-	unsigned line;
-	uint16_t type;
-	uint16_t rdlen;
-	uint16_t file; /* index into files: the file holding the record */
-	uint8_t owner_len;
-	bool dup; /* an identical RR came earlier */
-};
-
-/* A name of the zone while it is being compiled. */
-struct zdb_bnode {
-	const uint8_t *name; /* lower case, points into the pool */
-	uint8_t name_len;
-	uint8_t labels;
-	uint16_t flags;
-	uint32_t hash;
-	size_t first;         /* range of its RRs in the sorted array */
-	size_t count;         /* 0 for an empty non-terminal */
-	size_t nsets;         /* RRsets after grouping by type */
-	size_t nrrs;          /* RRs after dropping duplicates */
-	struct zdb_node *out; /* its compiled node */
-};
-
-struct zdb_builder {
-	uint8_t apex[DNAME_MAXLEN];
-	size_t apex_len;
-	unsigned apex_labels;
-	char *zone_name;
-	char *path; /* files[file], the file records are added from now */
-	/* Every file the zone was read from ($INCLUDE), files[0] the zone
-	 * file itself: errors found at finish name the file of the RR. */
-	char **files;
-	size_t nfiles;
-	uint16_t file;
-	struct zdb_brr *rrs;
-	size_t nrr;
-	size_t caprr;
-	uint8_t *pool;
-	size_t pool_len;
-	size_t pool_cap;
-	/* Used by finish only. */
-	struct zdb_bnode *nodes;
-	size_t nnodes;
-	size_t capnodes;
-	uint32_t *index; /* node number + 1; 0 = empty slot */
-	uint32_t index_mask;
-	/* Names that must exist without records (load-balanced names). */
-	size_t *resv_off;
-	uint8_t *resv_len;
-	size_t nresv;
-};
 
 static char *xstrdup(const char *s)
 {
@@ -129,12 +73,6 @@ int zdb_builder_set_file(struct zdb_builder *b, const char *path)
 	return 0;
 }
 
-/* The file that holds RR r, for errors found at finish. */
-static const char *rr_path(const struct zdb_builder *b, const struct zdb_brr *r)
-{
-	return b->files[r->file];
-}
-
 void zdb_builder_abort(struct zdb_builder *b)
 {
 	if (b == NULL)
@@ -172,40 +110,6 @@ static int pool_put(struct zdb_builder *b, const uint8_t *p, size_t n,
 	return 0;
 }
 
-/* RDATA checks for the types the answer code reads inside: a bad one would
- * be served as garbage or mislead CNAME chasing and glue. */
-static const char *check_rdata(uint16_t type, const uint8_t *rd, size_t len)
-{
-	switch (type) {
-	case DNS_TYPE_A:
-		return len == 4 ? NULL : "A RDATA must be 4 bytes";
-	case DNS_TYPE_AAAA:
-		return len == 16 ? NULL : "AAAA RDATA must be 16 bytes";
-	case DNS_TYPE_NS:
-	case DNS_TYPE_CNAME:
-		return dname_check(rd, len) >= 0
-		           ? NULL
-		           : "RDATA is not a valid domain name";
-	case DNS_TYPE_SOA: {
-		/* RFC 1035 section 3.3.13: MNAME RNAME and five 32-bit
-		 * fields. */
-		size_t p = 0;
-		for (int i = 0; i < 2; i++) {
-			size_t start = p;
-			while (p < len && rd[p] != 0 && rd[p] <= DNAME_MAXLABEL)
-				p += 1u + rd[p];
-			if (p >= len || rd[p] != 0 ||
-			    dname_check(rd + start, p + 1 - start) < 0)
-				return "malformed SOA RDATA";
-			p++;
-		}
-		return len - p == 20 ? NULL : "malformed SOA RDATA";
-	}
-	default:
-		return NULL;
-	}
-}
-
 int zdb_builder_add(struct zdb_builder *b, const uint8_t *owner,
                     size_t owner_len, uint16_t type, uint32_t ttl,
                     const uint8_t *rdata, uint16_t rdlen, unsigned line,
@@ -230,7 +134,7 @@ int zdb_builder_add(struct zdb_builder *b, const uint8_t *owner,
 		         dns_type_name(type, tbuf, sizeof(tbuf)));
 		return -1;
 	}
-	const char *bad = check_rdata(type, rdata, rdlen);
+	const char *bad = zdb_check_rdata(type, rdata, rdlen);
 	if (bad != NULL) {
 		diag_add(diag, b->path, line, "%s", bad);
 		return -1;
@@ -475,147 +379,6 @@ static int build_nodes(struct zdb_builder *b)
 	return 0;
 }
 
-/* One RR of an RRset while duplicates are found: its RDATA and where it
- * stands in the file order. */
-struct zdb_dupkey {
-	const uint8_t *rdata;
-	uint16_t rdlen;
-	size_t at; /* index into b->rrs */
-};
-
-static int dupkey_cmp(const void *pa, const void *pb)
-{
-	const struct zdb_dupkey *a = pa;
-	const struct zdb_dupkey *b = pb;
-	if (a->rdlen != b->rdlen)
-		return a->rdlen < b->rdlen ? -1 : 1;
-	int c = memcmp(a->rdata, b->rdata, a->rdlen);
-	if (c != 0)
-		return c;
-	return a->at < b->at ? -1 : a->at > b->at;
-}
-
-/* RFC 2181 section 5: an RRset has no duplicate RRs. Mark every RR of
- * rrs[first, end) (one owner, one type, in file order) that repeats an
- * earlier one. Sorting a copy of the keys makes this n log n: comparing
- * each RR with all earlier ones took 25 s for 100,000 RRs at one name.
- * keys has room for end - first entries. */
-static void mark_dups(struct zdb_builder *b, size_t first, size_t end,
-                      struct zdb_dupkey *keys)
-{
-	size_t n = end - first;
-	if (n < 2)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		const struct zdb_brr *r = &b->rrs[first + i];
-		keys[i] = (struct zdb_dupkey){b->pool + r->rdata_off, r->rdlen,
-		                              first + i};
-	}
-	qsort(keys, n, sizeof(*keys), dupkey_cmp);
-	/* Equal RDATA sorts together, earliest in the file first: that one
-	 * is kept. */
-	for (size_t i = 1; i < n; i++)
-		if (keys[i].rdlen == keys[i - 1].rdlen &&
-		    memcmp(keys[i].rdata, keys[i - 1].rdata, keys[i].rdlen) ==
-		        0)
-			b->rrs[keys[i].at].dup = true;
-}
-
-/* Drop duplicates, count RRsets and apply the per-name rules. */
-/* The node's name as text, for an error (made only when one is said). */
-static const char *node_str(const struct zdb_bnode *n, char buf[DNAME_STRLEN])
-{
-	dname_to_str(n->name, n->name_len, buf, DNAME_STRLEN);
-	return buf;
-}
-
-static void check_node(struct zdb_builder *b, struct zdb_bnode *n,
-                       struct diag *diag, size_t *soa_count,
-                       struct zdb_dupkey *keys)
-{
-	char name[DNAME_STRLEN];
-	char tbuf[16];
-	bool apex = n->flags & ZDB_NODE_APEX;
-	const struct zdb_brr *cname_rr = NULL;
-	const struct zdb_brr *other_rr = NULL;
-	size_t cnames = 0;
-	bool has_ns = false;
-	for (size_t i = n->first; i < n->first + n->count; i++) {
-		struct zdb_brr *r = &b->rrs[i];
-		bool first_of_type =
-		    i == n->first || b->rrs[i - 1].type != r->type;
-		if (first_of_type) {
-			size_t end = i + 1;
-			size_t kept = 0;
-			const struct zdb_brr *over = NULL;
-			while (end < n->first + n->count &&
-			       b->rrs[end].type == r->type)
-				end++;
-			mark_dups(b, i, end, keys);
-			/* The RR count of an RRset is 16 bits in the
-			 * compiled zone, as ANCOUNT is in a message (RFC
-			 * 1035 section 4.1.1): more cannot be served. */
-			for (size_t k = i; k < end; k++)
-				if (!b->rrs[k].dup && ++kept == UINT16_MAX + 1u)
-					over = &b->rrs[k];
-			if (over != NULL)
-				diag_add(
-				    diag, rr_path(b, over), over->line,
-				    "more than %u %s records at %s", UINT16_MAX,
-				    dns_type_name(r->type, tbuf, sizeof(tbuf)),
-				    node_str(n, name));
-			n->nsets++;
-		}
-		if (r->dup)
-			continue;
-		n->nrrs++;
-		switch (r->type) {
-		case DNS_TYPE_CNAME:
-			/* RFC 1034 section 3.6.2: one CNAME per name. */
-			if (++cnames == 2)
-				diag_add(diag, rr_path(b, r), r->line,
-				         "more than one CNAME at %s",
-				         node_str(n, name));
-			if (cname_rr == NULL)
-				cname_rr = r;
-			break;
-		case DNS_TYPE_SOA:
-			if (!apex)
-				diag_add(diag, rr_path(b, r), r->line,
-				         "SOA record at %s, which is not the "
-				         "zone apex",
-				         node_str(n, name));
-			else if (++*soa_count == 2)
-				diag_add(diag, rr_path(b, r), r->line,
-				         "more than one SOA record at the "
-				         "zone apex");
-			other_rr = other_rr ? other_rr : r;
-			break;
-		case DNS_TYPE_NS:
-			has_ns = true;
-			other_rr = other_rr ? other_rr : r;
-			break;
-		default:
-			other_rr = other_rr ? other_rr : r;
-			break;
-		}
-	}
-	/* RFC 2181 section 10.1: a CNAME stands alone. Name the later of the
-	 * two records, where the conflict becomes visible. */
-	if (cname_rr != NULL && other_rr != NULL) {
-		const struct zdb_brr *later =
-		    cname_rr->seq > other_rr->seq ? cname_rr : other_rr;
-		diag_add(diag, rr_path(b, later), later->line,
-		         "CNAME beside other data at %s (RFC 2181 section "
-		         "10.1)",
-		         node_str(n, name));
-	}
-	if (has_ns && !apex)
-		n->flags |= ZDB_NODE_DELEGATION;
-	if (n->name[0] == 1 && n->name[1] == '*')
-		n->flags |= ZDB_NODE_WILDCARD;
-}
-
 /* Flags that depend on other nodes: occlusion below a cut, and the
  * wildcard-child hint. */
 static void mark_relatives(struct zdb_builder *b)
@@ -807,7 +570,8 @@ static int compile(struct zdb_builder *b, struct arena *arena,
 	z->table = table;
 	z->apex_node = &nodes[0];
 	z->soa = zdb_node_rrset(z->apex_node, DNS_TYPE_SOA);
-	/* check_rdata made sure the SOA RDATA ends in five 32-bit fields. */
+	/* zdb_check_rdata made sure the SOA RDATA ends in five 32-bit fields.
+	 */
 	const uint8_t *soa_end = z->soa->rdata + z->soa->rdata_len;
 	uint32_t minimum = (uint32_t)soa_end[-4] << 24 |
 	                   (uint32_t)soa_end[-3] << 16 |
@@ -890,7 +654,7 @@ int zdb_builder_finish(struct zdb_builder *b, struct arena *arena,
 	if (keys == NULL)
 		goto oom;
 	for (size_t k = 0; k < b->nnodes; k++)
-		check_node(b, &b->nodes[k], diag, &soa_count, keys);
+		zdb_check_node(b, &b->nodes[k], diag, &soa_count, keys);
 	free(keys);
 	struct zdb_bnode *apex = &b->nodes[0];
 	const struct zdb_brr *soa = NULL;
@@ -910,7 +674,7 @@ int zdb_builder_finish(struct zdb_builder *b, struct arena *arena,
 		         "apex",
 		         b->zone_name);
 	if (!apex_ns)
-		diag_add(diag, soa ? rr_path(b, soa) : b->files[0],
+		diag_add(diag, soa ? zdb_rr_path(b, soa) : b->files[0],
 		         soa ? soa->line : 1,
 		         "zone %s has no NS record at its "
 		         "apex",

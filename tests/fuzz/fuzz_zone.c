@@ -5,7 +5,7 @@
  * that loads must be a consistent index: every node found by its name,
  * every lookup ending in a sane node, every RRset's wire well-formed. */
 /* clang-format off */
-/* fuzz-sources: dnsd/zone/zone.c dnsd/zone/zonedb.c dnsd/zone/zonedb_build.c dnsd/dns/consts.c dnsd/base/arena.c dnsd/base/diag.c dnsd/dns/dname.c dnsd/base/log.c */
+/* fuzz-sources: dnsd/zone/zone.c dnsd/zone/zonedb.c dnsd/zone/zonedb_build.c dnsd/zone/zonedb_check.c dnsd/dns/consts.c dnsd/base/arena.c dnsd/base/diag.c dnsd/dns/dname.c dnsd/base/log.c */
 /* fuzz-libs: libzscanner */
 /* fuzz-max-len: 8192 */
 /* clang-format on */
