@@ -318,8 +318,10 @@ static void check_response(const uint8_t *pkt, const struct pkt_query *q,
 		CHECK(full == DNS_RCODE_BADVERS);
 		break;
 	case PKT_OK:
-		/* RFC 9824 3.1: a DO query for the NXNAME meta-type. */
-		if (q->edns_do && q->qtype == 128) {
+		/* RFC 9824 3.1: a DO query for the NXNAME meta-type; other
+		 * classes than IN are refused (or explained, CH) first. */
+		if (q->edns_do && q->qtype == 128 &&
+		    q->qclass == DNS_CLASS_IN) {
 			CHECK(full == DNS_RCODE_FORMERR);
 			break;
 		}
