@@ -3,27 +3,36 @@
 #include "base/arena.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-void config_err(struct config_parser *p, unsigned line, const char *fmt, ...)
+/* One message at PATH:LINE, an error or a warning. */
+static void config_report(struct config_parser *p, unsigned line, bool warn,
+                          const char *fmt, va_list ap)
 {
 	char msg[768];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (warn)
+		diag_warn(p->diag, p->path, line, "%s", msg);
+	else
+		diag_add(p->diag, p->path, line, "%s", msg);
+}
+
+void config_err(struct config_parser *p, unsigned line, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	config_report(p, line, false, fmt, ap);
 	va_end(ap);
-	diag_add(p->diag, p->path, line, "%s", msg);
 }
 
 void config_warn(struct config_parser *p, unsigned line, const char *fmt, ...)
 {
-	char msg[768];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	config_report(p, line, true, fmt, ap);
 	va_end(ap);
-	diag_warn(p->diag, p->path, line, "%s", msg);
 }
 
 void *config_alloc(struct config_parser *p, size_t size)
