@@ -113,6 +113,16 @@ static int check_config(const char *path)
 		if (rc != 0)
 			snapshot_free(s);
 	}
+	if (rc == 0 && s->cfg->server.user != NULL &&
+	    getpwnam(s->cfg->server.user) == NULL) {
+		/* The start would fail there after loading everything. */
+		diag_add(&diag, path, s->cfg->server.user_line,
+		         "user %s does not exist; create it or remove `user` "
+		         "from [server]",
+		         s->cfg->server.user);
+		snapshot_free(s);
+		rc = -1;
+	}
 	/* Errors, or the warnings of a good file (stdout still says ok). */
 	diag_print(&diag);
 	if (rc == 0) {

@@ -514,6 +514,13 @@ def test_unknown_user_exits_1():
     rc, _, err = run_dnsd(["-c", srv.ini])
     check(rc == 1, "unknown user: exit %d, expected 1; stderr:\n%s" % (rc, err))
     check("user no-such-user-dnsd does not exist" in err, "no clear error:\n%s" % err)
+    # dnsd -t finds it too, at the key's line, instead of saying ok.
+    rc, out, err = run_dnsd(["-t", "-c", srv.ini])
+    line = next(i for i, l in enumerate(open(srv.ini), 1) if l.startswith("user"))
+    check(rc == 1 and "ok" not in out,
+          "dnsd -t with an unknown user: exit %d stdout %r, expected 1 and no ok" % (rc, out))
+    check("%s:%d: user no-such-user-dnsd does not exist" % (srv.ini, line) in err,
+          "dnsd -t: no PATH:LINE error for the unknown user:\n%s" % err)
 
 
 def test_no_control_without_key():
