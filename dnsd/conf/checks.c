@@ -20,6 +20,30 @@ void config_finish_zones(struct config_parser *p)
 	}
 }
 
+/* Keys a profile's type never reads: a warning at each, since an operator
+ * who wrote `path` on a tcp check expected something of it. */
+static void config_warn_unused_check_keys(struct config_parser *p,
+                                          const struct config_pcheck *c)
+{
+	static const char *const http_only[] = {"path", "host", "expect",
+	                                        "body"};
+	const char *type = c->pub.type == CHECK_TCP ? "tcp" : "http";
+	if (c->pub.type == CHECK_TCP) {
+		for (size_t k = 0; k < DNSD_ARRAY_LEN(http_only); k++) {
+			unsigned line =
+			    config_seen(SECT_CHECK, &c->h, http_only[k]);
+			if (line != 0)
+				config_warn(p, line,
+				            "%s is ignored by a tcp check (%s)",
+				            http_only[k], c->h.label);
+		}
+	}
+	unsigned line = config_seen(SECT_CHECK, &c->h, "verify_tls");
+	if (line != 0 && c->pub.type != CHECK_HTTPS)
+		config_warn(p, line, "verify_tls is ignored by a %s check (%s)",
+		            type, c->h.label);
+}
+
 void config_finish_checks(struct config_parser *p)
 {
 	const struct config_sectdef *sd = config_sectdef(SECT_CHECK);
@@ -29,6 +53,7 @@ void config_finish_checks(struct config_parser *p)
 		config_apply_defaults(p, sd, c, &c->h);
 		if (config_seen(SECT_CHECK, &c->h, "port") == 0)
 			c->pub.port = c->pub.type == CHECK_HTTPS ? 443 : 80;
+		config_warn_unused_check_keys(p, c);
 		if (c->pub.timeout_ms >= c->pub.interval_ms) {
 			unsigned li =
 			    config_seen(SECT_CHECK, &c->h, "interval");

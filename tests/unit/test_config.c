@@ -821,6 +821,29 @@ static void test_member_addresses(void **state)
 	           "weight= is given twice");
 }
 
+/* Keys a check type never reads are warned about at their line; the
+ * file stays good. */
+static void test_check_keys_unused_by_type(void **state)
+{
+	struct fixture *f = *state;
+	expect_ok(f, "[check t]\ntype = tcp\npath = /x\nhost = a.example\n"
+	             "expect = 204\nbody = ok\nverify_tls = no\n");
+	assert_int_equal(f->diag.nwarns, 5);
+	assert_true(has_warning(f, 3,
+	                        "path is ignored by a tcp check "
+	                        "([check t])"));
+	assert_true(has_warning(f, 4, "host is ignored by a tcp check"));
+	assert_true(has_warning(f, 5, "expect is ignored by a tcp check"));
+	assert_true(has_warning(f, 6, "body is ignored by a tcp check"));
+	assert_true(has_warning(f, 7, "verify_tls is ignored by a tcp check"));
+	expect_ok(f, "[check h]\ntype = http\nverify_tls = no\n");
+	assert_int_equal(f->diag.nwarns, 1);
+	assert_true(has_warning(f, 3, "verify_tls is ignored by a http check"));
+	expect_ok(f, "[check s]\ntype = https\nverify_tls = no\npath = /h\n"
+	             "host = a.example\nexpect = 2xx\nbody = ok\n");
+	assert_int_equal(f->diag.nwarns, 0);
+}
+
 /* Issue 10: ca_file is read when the configuration is, so an unreadable
  * one is an error at its line, not a failing check after the privilege
  * drop. */
@@ -1297,6 +1320,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_duration),
+	    cmocka_unit_test_setup_teardown(test_check_keys_unused_by_type,
+	                                    setup, teardown),
 	    cmocka_unit_test(test_bool),
 	    cmocka_unit_test(test_sockaddr),
 	    cmocka_unit_test(test_prefix),
