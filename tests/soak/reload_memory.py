@@ -27,6 +27,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "integration"))
 import harness  # noqa: E402  (ports and queries as the integration tests)
+from soakutil import atomic_write, rss_kib, stop  # noqa: E402
 
 ZONE = """$ORIGIN mem.test.
 $TTL 300
@@ -61,20 +62,6 @@ def ini(port, closed_port, members):
         out += ["[record lb%d.mem.test]" % r, "policy = weighted",
                 "clusters = %s" % ", ".join(clusters[r:r + 10]), ""]
     return "\n".join(out)
-
-
-def atomic_write(path, text):
-    with open(path + ".tmp", "w") as f:
-        f.write(text)
-    os.rename(path + ".tmp", path)
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return None
 
 
 def gen_served(port, serial):
@@ -160,13 +147,7 @@ def main():
         rc = 0 if ok else 1
         return rc
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10.0 * a.scale)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc, 10.0 * a.scale)
         log_f.close()
         if rc == 0:
             shutil.rmtree(work, ignore_errors=True)

@@ -52,6 +52,7 @@ import dns.rdatatype
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "integration"))
 import harness  # noqa: E402  (the integration tests' port helpers)
+from soakutil import atomic_write, rss_kib, stop  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -86,13 +87,6 @@ def log(msg):
 
 # --------------------------------------------------------------------------
 # set-up: ports, files, processes
-
-
-def atomic_write(path, text):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.rename(tmp, path)
 
 
 ZONE = """; soak.test - written by tests/soak/soak.py
@@ -239,17 +233,6 @@ def read_lines(proc, n, timeout):
             return None
         out += chunk
     return out.decode().splitlines()
-
-
-def rss_kib(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return None
 
 
 def http_get(addr, port, path, timeout=2.0):
@@ -925,16 +908,11 @@ def main():
         rc = run(args, setup, proc, world, stats, log_path)
         return rc
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10.0 * args.scale)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-                log("soak: dnsd did not stop within %.0f s of SIGTERM"
-                    % (10.0 * args.scale))
-                rc = 1
+        if proc is not None and proc.poll() is None and \
+                stop(proc, 10.0 * args.scale) is None:
+            log("soak: dnsd did not stop within %.0f s of SIGTERM"
+                % (10.0 * args.scale))
+            rc = 1
         if bproc is not None and bproc.poll() is None:
             bproc.terminate()
             try:
@@ -1004,10 +982,8 @@ def run(args, setup, proc, world, stats, log_path):
     # A clean stop is part of the verdict (SPEC 1: SIGTERM exits 0; a
     # sanitizer build exits non-zero on a leak found at exit).
     if not stats.crashed:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            stats.stop_rc = proc.wait(10.0 * args.scale)
-        except subprocess.TimeoutExpired:
+        stats.stop_rc = stop(proc, 10.0 * args.scale)
+        if stats.stop_rc is None:
             stats.stop_rc = "no exit within %.0f s" % (10.0 * args.scale)
     return judge(args, stats, base["rss"], end_rss, proc, log_path)
 
