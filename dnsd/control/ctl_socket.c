@@ -249,15 +249,45 @@ static void ctl_on_event(struct bufferevent *bev, short what, void *arg)
 	ctl_client_free(c);
 }
 
-/* SPEC 7: root, dnsd's own uid, or a member of the socket's group. */
+/* Whether gid is among the peer's supplementary groups, as the kernel
+ * recorded them at connect (SO_PEERGROUPS, Linux 4.13). An operator added
+ * to the group with usermod -aG has it there, not as the primary gid. */
+static bool ctl_peer_in_group(int fd, gid_t gid)
+{
+	gid_t small[64];
+	gid_t *groups = small;
+	socklen_t len = sizeof(small);
+	bool found = false;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0) {
+		/* ERANGE: len now says how much; the kernel caps it at
+		 * NGROUPS_MAX (65536) entries. */
+		if (errno != ERANGE || len == 0 ||
+		    len > 65536 * sizeof(gid_t) ||
+		    (groups = malloc(len)) == NULL)
+			return false;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) !=
+		    0)
+			len = 0;
+	}
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		found |= groups[i] == gid;
+	if (groups != small)
+		free(groups);
+	return found;
+}
+
+/* SPEC 7: root, dnsd's own uid, or a member of the socket's group (as
+ * its primary or a supplementary group). */
 static bool ctl_peer_allowed(const struct ctl_socket *s, int fd,
                              struct ucred *cred)
 {
 	socklen_t len = sizeof(*cred);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) != 0)
 		return false;
-	return cred->uid == 0 || cred->uid == geteuid() ||
-	       (s->have_gid && cred->gid == s->gid);
+	if (cred->uid == 0 || cred->uid == geteuid())
+		return true;
+	return s->have_gid &&
+	       (cred->gid == s->gid || ctl_peer_in_group(fd, s->gid));
 }
 
 static void ctl_on_accept(struct evconnlistener *l, evutil_socket_t fd,

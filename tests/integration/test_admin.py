@@ -390,13 +390,23 @@ def test_dnsdctl_errors():
             gid = os.stat(a.sock).st_gid
             rc, out, err = _as_nobody(["-S", a.sock, "admin"], gid=gid)
             check(rc == 0, "a client with the socket's group refused: %r" % err)
+            # ... and so is one that has it as a supplementary group only
+            # (usermod -aG), read through SO_PEERGROUPS.
+            rc, out, err = _as_nobody(["-S", a.sock, "admin"], groups=[gid])
+            check(rc == 0, "a client with the socket's group as a supplementary "
+                  "group refused: %r" % err)
+            rc, _, err = _as_nobody(["-S", a.sock, "admin"], groups=[gid + 4242])
+            _one_line_error(rc, err, "permission denied: uid", "other supplementary group")
         st = os.stat(a.sock)
         check(stat.S_ISSOCK(st.st_mode), "control socket is not a socket")
 
 
-def _as_nobody(args, gid=None):
+def _as_nobody(args, gid=None, groups=None):
+    """Run dnsdctl as nobody, primary group gid (nogroup by default) and
+    supplementary groups `groups` (none by default)."""
     cmd = ["setpriv", "--reuid=nobody",
-           "--regid=%s" % ("nogroup" if gid is None else gid), "--clear-groups",
+           "--regid=%s" % ("nogroup" if gid is None else gid),
+           "--groups=%s" % ",".join(str(g) for g in groups) if groups else "--clear-groups",
            DNSDCTL] + args
     p = subprocess.run(cmd, capture_output=True, timeout=15 * SCALE)
     return p.returncode, p.stdout.decode(), p.stderr.decode()
