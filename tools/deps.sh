@@ -10,14 +10,15 @@
 # (the end-to-end tests resolve through it), prometheus (its promtool
 # checks /metrics). dnstap: libfstrm-dev, libprotobuf-c-dev and
 # protobuf-c-compiler (protoc-c) to build, fstrm-bin (fstrm_capture) and
-# dnstap-ldns to test. Chromium, for the status-page
-# test, is big: only `make e2e-browser` installs it (DEPS_EXTRA=chromium);
+# dnstap-ldns to test. faketime (libfaketime): the DNSSEC re-signing test
+# runs dnsd's clock 20,000x fast, so 7 days pass in 30 s. Chromium, for the
+# status-page test, is big: only `make e2e-browser` installs it (DEPS_EXTRA=chromium);
 # likewise `make fuzz` adds clang and libclang-rt-14-dev (libFuzzer).
 set -e
 PKGS="build-essential pkg-config libldns-dev libevent-dev libcurl4-openssl-dev \
 libssl-dev libinih-dev libcmocka-dev libmaxminddb-dev libknot-dev libzscanner4 \
 python3 python3-dnspython dnsutils ldnsutils openssl unbound prometheus \
-libfstrm-dev libprotobuf-c-dev protobuf-c-compiler fstrm-bin dnstap-ldns \
+libfstrm-dev libprotobuf-c-dev protobuf-c-compiler fstrm-bin dnstap-ldns faketime \
 ${DEPS_EXTRA:-}"
 missing=""
 for p in $PKGS; do

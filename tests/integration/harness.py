@@ -466,9 +466,13 @@ class Server:
         self.err_f = open(self.log_path, "ab")
         self.out_f = open(self.out_path, "ab")
         args = ["-c", self.ini] if args is None else args
+        env = None
+        if getattr(self, "env", None):
+            env = dict(os.environ)
+            env.update(self.env)
         self.proc = subprocess.Popen([DNSD] + args, stdin=subprocess.DEVNULL,
                                      stdout=self.out_f, stderr=self.err_f,
-                                     cwd=self.dir)
+                                     cwd=self.dir, env=env)
         self.rc = None
         return self.proc
 
