@@ -184,7 +184,10 @@ add_answer_rrset(struct answer_state *st, const struct snapshot *snap,
 
 /* RFC 1035 section 3.3.9 / 6.2.2 additional section processing: the
  * addresses of in-zone targets of NS, MX and SRV answers, as far as they
- * fit (they are optional, so no TC when they do not). */
+ * fit (they are optional, so no TC when they do not). With DO from a
+ * signed zone each goes with its RRSIGs (RFC 4035 section 3.1.1), or not
+ * at all when those do not fit: still no TC for them. Glue under a zone
+ * cut has no RRSIGs and goes alone. */
 static void add_additional(struct answer_state *st, const struct snapshot *snap,
                            const struct zdb_rrset *rs)
 {
@@ -219,9 +222,22 @@ static void add_additional(struct answer_state *st, const struct snapshot *snap,
 		static const uint16_t types[] = {DNS_TYPE_A, DNS_TYPE_AAAA};
 		for (size_t t = 0; t < DNSD_ARRAY_LEN(types); t++) {
 			const struct zdb_rrset *a = zdb_node_rrset(n, types[t]);
-			if (a != NULL &&
-			    !resp_add_rrset(st->r, RESP_ADDITIONAL, target,
-			                    (size_t)tlen, a)) {
+			if (a == NULL)
+				continue;
+			size_t mark = resp_mark(st->r);
+			uint16_t count = st->r->count[RESP_ADDITIONAL];
+			bool fits = resp_add_rrset(st->r, RESP_ADDITIONAL,
+			                           target, (size_t)tlen, a);
+			if (fits && a->sig_count > 0 && signed_zone(st, z)) {
+				bool was = st->truncated;
+				signed_static(st, RESP_ADDITIONAL, target,
+				              (size_t)tlen, a, a->ttl);
+				fits = !st->truncated;
+				st->truncated = was;
+				if (!fits)
+					resp_cut_additional(st->r, mark, count);
+			}
+			if (!fits) {
 				/* A bigger buffer would hold more: this
 				 * answer must not be reused for one. */
 				st->dynamic = true;

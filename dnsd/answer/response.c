@@ -253,6 +253,19 @@ void resp_truncate(struct resp *r, size_t mark)
 	r->nctab = n;
 }
 
+void resp_cut_additional(struct resp *r, size_t mark, uint16_t count)
+{
+	r->len = mark;
+	r->count[RESP_ADDITIONAL] = count;
+	/* Entries are not in offset order (the question's suffixes join
+	 * lazily), so keep each one that points before the cut. */
+	unsigned n = 0;
+	for (unsigned i = 0; i < r->nctab; i++)
+		if (r->ctab[i].off < mark)
+			r->ctab[n++] = r->ctab[i];
+	r->nctab = n;
+}
+
 bool resp_add_opt(struct resp *r, size_t hard_limit, uint16_t payload,
                   uint8_t ext_rcode, uint16_t ednsflags,
                   const uint8_t *opt_data, uint16_t opt_len)

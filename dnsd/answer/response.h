@@ -72,6 +72,12 @@ bool resp_add_rr(struct resp *r, enum resp_section s, const uint8_t *owner,
  * counts: mark must be resp_mark() taken right after the question. */
 void resp_truncate(struct resp *r, size_t mark);
 
+/* Drop the RRs of the additional section written after mark (a
+ * resp_mark() taken when that section held count RRs and nothing was
+ * written after it in another section), with their compression entries:
+ * for an optional RRset whose RRSIGs did not fit (RFC 4035 3.1.1). */
+void resp_cut_additional(struct resp *r, size_t mark, uint16_t count);
+
 /* Write the OPT RR (RFC 6891 section 6.1.2); ignores limit, so the caller
  * must have kept room for it (resp_init with limit minus the OPT size).
  * ext_rcode is the upper 8 bits of a 12-bit rcode. ednsflags are the

@@ -40,6 +40,12 @@ ns1     IN A    192.0.2.53
 www     IN A    192.0.2.1
 www     IN A    192.0.2.2
 mail    IN MX   10 MX1.Signed.TEST.
+mx1     IN A    192.0.2.25
+mx1     IN AAAA 2001:db8::25
+mail    IN MX   20 mx2.signed.test.
+mx2     IN A    192.0.2.26
+mx2     IN AAAA 2001:db8::26
+mail2   IN MX   10 ns.sub.signed.test.
 *.wild  IN A    192.0.2.9
 sub     IN NS   ns.sub.signed.test.
 ns.sub  IN A    192.0.2.77
@@ -284,6 +290,57 @@ def test_denial_compact():
         # An explicit NXNAME query.
         resp, _ = do_query(srv.port, "www." + ZONE, NXNAME)
         expect_rcode(resp, "FORMERR", "NXNAME query")
+
+
+def test_additional_addresses_signed():
+    """RFC 4035 3.1.1: in-zone addresses in the additional section carry
+    their RRSIGs; when those do not fit the RRset is left out, and TC is
+    not set for it. Glue under a cut goes unsigned."""
+    with make_server("dnsd (signed additional)").start() as srv:
+        keys = dnskey(srv.port)
+
+        def additional(resp, what):
+            addrs = [r for r in resp.additional
+                     if r.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA)]
+            for rrset in addrs:
+                sigs = [r for r in resp.additional if r.rdtype == dns.rdatatype.RRSIG
+                        and r.name == rrset.name and r.covers == rrset.rdtype]
+                check(len(sigs) == 1, "%s: %s %s in additional without its RRSIG;%s"
+                      % (what, rrset.name, dns.rdatatype.to_text(rrset.rdtype),
+                         describe(resp)))
+                dns.dnssec.validate(rrset, sigs[0], {dns.name.from_text(ZONE): keys})
+            return addrs
+
+        resp, _ = do_query(srv.port, ZONE, "NS")
+        got = additional(resp, "apex NS")
+        check([r.name.to_text().lower() for r in got] == ["ns1.signed.test."],
+              "apex NS: additional %s" % got)
+        resp, _ = do_query(srv.port, "mail." + ZONE, "MX")
+        full = additional(resp, "mail MX")
+        check(sorted(dns.rdatatype.to_text(r.rdtype) for r in full) == ["A", "A", "AAAA", "AAAA"],
+              "mail MX: additional should hold mx1 and mx2 A and AAAA;%s" % describe(resp))
+        full_len = len(resp.to_wire())
+        # Glue: ns.sub is below the cut at sub, not signed.
+        resp, _ = do_query(srv.port, "mail2." + ZONE, "MX")
+        glue = [r for r in resp.additional if r.rdtype == dns.rdatatype.A]
+        check(len(glue) == 1 and not any(r.rdtype == dns.rdatatype.RRSIG
+                                         for r in resp.additional),
+              "mail2 MX: glue A expected, without RRSIG;%s" % describe(resp))
+        # Every buffer size from the answer alone to the whole: no TC, and
+        # never an address without its RRSIG.
+        partial = 0
+        for size in range(512, full_len + 40, 8):
+            resp, _ = do_query(srv.port, "mail." + ZONE, "MX", edns=size)
+            check(not resp.flags & dns.flags.TC,
+                  "mail MX at %d bytes: TC set for the additional section;%s"
+                  % (size, describe(resp)))
+            validate(resp, keys, "mail MX at %d bytes" % size)
+            if len(additional(resp, "mail MX at %d bytes" % size)) < len(full):
+                partial += 1
+        print("    mail MX with DO: %d bytes in full, %d smaller buffers cut the additional "
+              "section, none set TC" % (full_len, partial))
+        check(full_len <= 512 or partial > 0,
+              "no buffer size between 512 and %d cut the additional section" % full_len)
 
 
 def test_wildcard_and_cname():
