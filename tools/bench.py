@@ -14,6 +14,19 @@ RSS after load and cold start (exec to first answer, polled every 1 ms).
 Repeats give medians; ratios dnsd/peer and the targets of issue 6 close the
 report. Results: build/bench/results.md and results.json.
 
+DNSSEC's cost (issue 13): the sets "static-do" and "weighted-do" are the
+same queries as "static" and "weighted" with the DO bit (dnsperf -D, qpace
+-D). When one of them is asked for, the servers that sign are set up
+signed for the whole run, DO=0 sets included, so that each server's ratio
+DO=1/DO=0 compares answers from the same process: dnsd with an ECDSA P-256
+CSK (ldns-keygen, `key =`), Knot with automatic signing (`dnssec-signing:
+on`, its default policy: ECDSA P-256 KSK + ZSK, signed once at load) and
+PowerDNS with `pdnsutil secure-zone` on its bind backend's DNSSEC database
+(LUA answers signed online, cached in its signature cache). gdnsd and NSD
+do not sign and skip the DO sets. The report gives CPU us/query DO=0 and
+DO=1 and the ratio, per server, against the target of at most 1.5x for
+dnsd (its signature cache), and callgrind's instructions per query.
+
 dnstap's cost (issue 14): "dnsd-tap" is dnsd with `dnstap = file:PATH`
 (every query and response written to a file in the work dir), run on the
 static set beside plain dnsd; the report compares CPU per query (from
@@ -23,7 +36,7 @@ instructions per query, against the target of at most +25 % CPU.
 Environment: BENCH_TIME (seconds per dnsperf run, default 4),
 BENCH_REPEATS (3), BENCH_LAT_TIME (seconds per latency run, 2),
 BENCH_SERVERS (dnsd,dnsd-tap,gdnsd,knot,nsd,pdns), BENCH_SETS
-(static,weighted,geo,mix), BENCH_MODES (pinned,unpinned),
+(static,weighted,static-do,weighted-do,geo,mix), BENCH_MODES (pinned,unpinned),
 BENCH_CALLGRIND (1), BENCH_PROFILE (1), BENCH_PORT_BASE (5310),
 BENCH_HC_PORT (8080), BUILD (build), BENCH_KEEP (1 keeps the temp dir).
 """
@@ -60,7 +73,13 @@ LAT_QPS = 5000
 SERVERS = [s for s in os.environ.get(
     "BENCH_SERVERS", "dnsd,dnsd-tap,gdnsd,knot,nsd,pdns").split(",") if s]
 SETS = [s for s in os.environ.get(
-    "BENCH_SETS", "static,weighted,geo,mix").split(",") if s]
+    "BENCH_SETS", "static,weighted,static-do,weighted-do,geo,mix").split(",")
+    if s]
+# DO=1 sets: the same queries as the set named without "-do", DO bit set.
+DO_SETS = {"static-do": "static", "weighted-do": "weighted"}
+SIGN = any(q in DO_SETS for q in SETS)
+# Servers that sign (when SIGN); the others skip the DO sets.
+SIGNERS = ("dnsd", "dnsd-tap", "knot", "pdns")
 MODES = [s for s in os.environ.get(
     "BENCH_MODES", "pinned,unpinned").split(",") if s]
 CALLGRIND = os.environ.get("BENCH_CALLGRIND", "1") == "1"
@@ -101,13 +120,17 @@ PEERS_PKGS = ["dnsperf", "linux-perf", "valgrind", "dnsutils"]
 # Only the peers asked for (BENCH_SERVERS) are installed.
 SERVER_PKGS = {"gdnsd": ["gdnsd"], "knot": ["knot"], "nsd": ["nsd"],
                "pdns": ["pdns-server", "pdns-backend-bind"]}
+if SIGN:
+    PEERS_PKGS.append("ldnsutils")  # ldns-keygen for dnsd's key
 # Every server kind, in the order of their ports (PORT_BASE + index).
 KINDS = ["dnsd", "gdnsd", "knot", "nsd", "pdns", "reflector", "dnsd-tap"]
 
 LABELS = {"dnsd": "dnsd", "dnsd-tap": "dnsd + dnstap (file)", "gdnsd": "gdnsd", "knot": "Knot", "nsd": "NSD",
           "pdns": "PowerDNS LUA", "reflector": "reflector (limit)"}
 SET_TITLES = {"static": "(a) static", "weighted": "(b) weighted A+AAAA",
-              "geo": "(c) geo + ECS", "mix": "(d) mix, 10% NXDOMAIN"}
+              "geo": "(c) geo + ECS", "mix": "(d) mix, 10% NXDOMAIN",
+              "static-do": "(a') static, DO=1",
+              "weighted-do": "(b') weighted A+AAAA, DO=1"}
 
 started = []  # Popen objects we started, stopped on any exit
 
@@ -213,11 +236,27 @@ def write_query_files(d):
         for p in pattern:
             lines.append("nx%d.%s A" % (i, ZONE) if p == "nx" else p % ZONE)
     put("mix", lines)
+    for do, base in DO_SETS.items():
+        files[do] = files[base]
     return files
 
 
 def set_ecs(qset):
+    """Query options of a set, the same for dnsperf and qpace: ECS for
+    geo, the DO bit for the DNSSEC sets."""
+    if qset in DO_SETS:
+        return ["-D"]
     return ["-E", ECS_OPT] if qset == "geo" else []
+
+
+def sets_of(kind):
+    """The sets a server kind runs: the reflector and dnsd-tap only the
+    static one; servers that do not sign no DO set."""
+    if kind in ("reflector", "dnsd-tap"):
+        return [q for q in SETS if q == "static"]
+    if kind not in SIGNERS:
+        return [q for q in SETS if q not in DO_SETS]
+    return list(SETS)
 
 
 # ------------------------------------------------------------- servers
@@ -248,7 +287,15 @@ class Server:
         d = self.dir
         kv = dict(MEMBERS, port=self.port, threads=threads, dir=d,
                   hc_port=HC_PORT, zone=ZONE, control_line="",
-                  dnstap_line="")
+                  dnstap_line="", key_line="", knot_signing="")
+        if SIGN and self.kind in ("dnsd", "dnsd-tap"):
+            r = run(["ldns-keygen", "-a", "ECDSAP256SHA256", "-k", ZONE],
+                    60, cwd=d)
+            if r.returncode != 0:
+                die("ldns-keygen: " + r.stderr)
+            kv["key_line"] = "key = %s/%s" % (d, r.stdout.strip())
+        if SIGN and self.kind == "knot":
+            kv["knot_signing"] = "    dnssec-signing: on"
         if self.kind == "dnsd-tap":
             kv["dnstap_line"] = "dnstap = file:%s/bench.dnstap" % d
         zonefile = os.path.join(d, {"dnsd": "dnsd.zone",
@@ -285,10 +332,24 @@ class Server:
                    **kv)
             self.cmd = ["pdns_server", "--config-dir=" +
                         os.path.join(d, "pdns")]
+            if SIGN:
+                self.pdns_secure(os.path.join(d, "pdns"))
         elif k == "reflector":
             self.cmd = [os.path.join(BUILD, "reflector"), "-l",
                         "127.0.0.1:%d" % self.port, "-T", str(threads),
                         "-t", "3600"]
+
+    def pdns_secure(self, cdir):
+        """The bind backend's DNSSEC database and one ECDSA P-256 CSK
+        (pdnsutil's default), made before the server starts."""
+        db = os.path.join(cdir, "dnssec.db")
+        with open(os.path.join(cdir, "pdns.conf"), "a") as f:
+            f.write("bind-dnssec-db=%s\n" % db)
+        if not os.path.exists(db):
+            for args in (["create-bind-db", db], ["secure-zone", ZONE]):
+                r = run(["pdnsutil", "--config-dir=" + cdir] + args, 120)
+                if r.returncode != 0:
+                    die("pdnsutil %s: %s%s" % (args[0], r.stdout, r.stderr))
 
     def start(self, prefix, qfile, wait_s=START_TIMEOUT):
         """Start under prefix (taskset, valgrind); returns the cold start
@@ -446,6 +507,28 @@ def verify(kind, port):
             die("%s: %s %s %s: got %s %s, want %s %s" %
                 (kind, name, qtype, " ".join(extra), status, sorted(got),
                  how, sorted(want) if want else ""))
+    if SIGN and kind in SIGNERS:
+        verify_signed(kind, port)
+
+
+def verify_signed(kind, port):
+    """The DO sets' names are answered with their RRSIGs."""
+    for name, qtype in (("www.%s" % ZONE, "A"), ("w.%s" % ZONE, "A"),
+                        ("w.%s" % ZONE, "AAAA")):
+        ok = False
+        for _ in range(10):
+            r = run(["dig", "@127.0.0.1", "-p", str(port), "+norec",
+                     "+dnssec", "+time=2", "+tries=2", "+noall", "+answer",
+                     name, qtype], 20)
+            sigs = [ln.split() for ln in r.stdout.splitlines()
+                    if ln.split()[3:5] == ["RRSIG", qtype]]
+            if sigs:
+                ok = True
+                break
+            time.sleep(0.5)
+        if not ok:
+            die("%s: %s %s +dnssec: no RRSIG %s in %r" %
+                (kind, name, qtype, qtype, r.stdout))
 
 
 # --------------------------------------------------------- measuring
@@ -541,13 +624,12 @@ def bench_server(kind, mode, work, qfiles, mmdb, use_perf, results):
         verify(kind, srv.port)
     # Warm-up: every set once (PowerDNS's ifurlup checks a member only
     # after it is first asked for, and treats it as down until then).
-    for qs in SETS:
+    for qs in sets_of(kind):
         qpace(srv.port, qfiles[qs], qs, 1000, 1)
     time.sleep(3 if kind == "pdns" else 0.5)
     if kind != "reflector":
         verify(kind, srv.port)
-    sets = SETS if kind not in ("reflector", "dnsd-tap") else \
-        [q for q in SETS if q == "static"]
+    sets = sets_of(kind)
     for qs in sets:
         runs, lats = [], []
         for _ in range(REPEATS):
@@ -603,7 +685,7 @@ def cg_rate(kind, qs):
     is answered. Each set runs CG_SECONDS."""
     if qs != "static" and kind == "gdnsd":
         return 500
-    if qs != "static" and kind == "pdns":
+    if qs not in ("static", "static-do") and kind == "pdns":
         return 50
     return CG_RATE
 
@@ -628,14 +710,12 @@ def callgrind_pass(work, qfiles, mmdb, results):
             cg_nsd(srv, prefix, qfiles, cg)
             continue
         srv.start(prefix, qfiles["static"], wait_s=120)
-        for qs in SETS:
+        for qs in sets_of(kind):
             qpace(srv.port, qfiles[qs], qs, min(500, cg_rate(kind, qs)), 1,
                   timeout_ms=5000)
         time.sleep(3 if kind == "pdns" else 1)
         verify(kind, srv.port)
-        for qs in SETS:
-            if kind == "dnsd-tap" and qs != "static":
-                continue
+        for qs in sets_of(kind):
             rate = cg_rate(kind, qs)
             cg_dump(srv)
             kv = qpace(srv.port, qfiles[qs], qs, rate, CG_SECONDS,
@@ -686,7 +766,7 @@ def cg_nsd(srv, prefix, qfiles, cg):
         files = glob.glob(os.path.join(srv.dir, "callgrind.out.*"))
         return sum(cg_total(f) or 0 for f in files), kv
     base, _ = one(None)
-    for qs in SETS:
+    for qs in sets_of("nsd"):
         ir, kv = one(qs)
         cg_record(cg, "nsd", qs, max(0, ir - base), kv, CG_RATE)
 
@@ -881,6 +961,24 @@ def report(results, use_perf):
                         ratio(d["p99_us"], r["p99_us"])))
                 P("")
                 P("dnsd / peer: " + "; ".join(ratios) + ".")
+    dc = dnssec_cost(results)
+    if dc:
+        P("")
+        P("## DNSSEC cost (issue 13): DO=1 / DO=0, same server process")
+        P("")
+        P("CPU us/query = user + kernel CPU of every server thread (/proc) "
+          "per answered query, medians of the dnsperf runs; instr/q = "
+          "callgrind's user-space instructions per query.")
+        P("")
+        P("| mode | set | server | CPU us/q DO=0 | DO=1 | ratio | "
+          "q/CPU-s DO=0 | DO=1 | instr/q DO=0 | DO=1 | ratio |")
+        P("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for t in dc:
+            P("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                t["mode"], t["set"], LABELS[t["kind"]], fmt(t["off_us"], 2),
+                fmt(t["on_us"], 2), ratio(t["on_us"], t["off_us"]),
+                fmt(t["off_qpc"]), fmt(t["on_qpc"]), fmt(t["cg_off"]),
+                fmt(t["cg_on"]), ratio(t["cg_on"], t["cg_off"])))
     tap = dnstap_cost(results)
     if tap:
         P("")
@@ -895,7 +993,7 @@ def report(results, use_perf):
                 t["change"], fmt(t["off_qpc"]), fmt(t["on_qpc"]),
                 fmt(t["cg_off"]), fmt(t["cg_on"])))
     P("")
-    P("## Targets (issue 6)")
+    P("## Targets (issues 6, 13, 14)")
     P("")
     for t in targets(results):
         P("- %s %s" % ("MET" if t[0] else "NOT MET", t[1]))
@@ -957,6 +1055,31 @@ def dnstap_cost(results):
     return out
 
 
+def dnssec_cost(results):
+    """Per mode, DO set and signing server: CPU per query with DO=0 and
+    DO=1 (user + kernel us/q from /proc) and callgrind's instructions."""
+    out = []
+    cg = results.get("callgrind", {})
+    for mode in MODES:
+        res = results.get(mode, {})
+        for do, base in DO_SETS.items():
+            for kind in SERVERS:
+                off = res.get(base, {}).get(kind)
+                on = res.get(do, {}).get(kind)
+                if not off or not on or not off["user_us_q"] or \
+                        not on["user_us_q"]:
+                    continue
+                out.append({
+                    "mode": mode, "set": base, "kind": kind,
+                    "off_us": off["user_us_q"] + off["sys_us_q"],
+                    "on_us": on["user_us_q"] + on["sys_us_q"],
+                    "off_qpc": off["q_per_cpu_s"],
+                    "on_qpc": on["q_per_cpu_s"],
+                    "cg_off": cg.get(base, {}).get(kind, {}).get("ir_per_q"),
+                    "cg_on": cg.get(do, {}).get(kind, {}).get("ir_per_q")})
+    return out
+
+
 def ratio(a, b):
     if not a or not b:
         return "-"
@@ -998,6 +1121,12 @@ def targets(results):
                 r = d["q_per_cpu_s"] / p["q_per_cpu_s"]
                 out.append((r >= 10, "%s %s: q/CPU-s %.1f x PowerDNS LUA "
                             "(target >= 10)" % (mode, qs, r)))
+    for t in dnssec_cost(results):
+        if t["kind"] == "dnsd":
+            r = t["on_us"] / t["off_us"]
+            out.append((r <= 1.5, "%s %s: DO=1 costs %.2f x the CPU per "
+                        "query of DO=0 (%.2f -> %.2f us; target <= 1.5)" %
+                        (t["mode"], t["set"], r, t["off_us"], t["on_us"])))
     for t in dnstap_cost(results):
         out.append((t["change"] <= 25, "%s static: dnstap (file) on costs "
                     "%+.1f%% CPU per query (%.2f -> %.2f us; target <= "

@@ -4,12 +4,13 @@
  * millisecond and reports when it first answers (cold start).
  *
  *   qpace -s ADDR -p PORT -d FILE [-r QPS] [-n COUNT] [-l SECONDS]
- *         [-e] [-E CODE:HEX] [-k SOCKETS] [-t TIMEOUT_MS] [-w [-a]]
+ *         [-e] [-D] [-E CODE:HEX] [-k SOCKETS] [-t TIMEOUT_MS] [-w [-a]]
  *
  * FILE holds dnsperf-style lines "NAME TYPE"; they are sent in order, over
  * and over. Every run is bounded: at most COUNT queries (default 10,000)
  * and at most SECONDS of sending (default 60), then TIMEOUT_MS (default
- * 1000) for the last answers. Results go to stdout as key=value lines. */
+ * 1000) for the last answers. -D sets the DNSSEC OK bit (implies -e).
+ * Results go to stdout as key=value lines. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
@@ -69,22 +70,23 @@ static int64_t qp_now(void)
 
 static void qp_usage(void)
 {
-	fprintf(stderr,
-	        "usage: qpace -s ADDR -p PORT -d FILE [-r QPS] [-n COUNT] "
-	        "[-l SECONDS]\n"
-	        "             [-e] [-E CODE:HEX] [-k SOCKETS] [-t TIMEOUT_MS] "
-	        "[-w [-a]]\n"
-	        "  -r  queries per second (default 5000)\n"
-	        "  -n  stop after COUNT queries (default 10000)\n"
-	        "  -l  stop sending after SECONDS (default 60)\n"
-	        "  -e  add an EDNS(0) OPT record; -E adds an option to it\n"
-	        "  -k  spread queries over this many sockets (default 1)\n"
-	        "  -t  wait this long for answers after the last query\n"
-	        "  -w  cold-start mode: one query (the file's first) every "
-	        "1 ms until\n"
-	        "      the first NOERROR answer with records, at most -l "
-	        "seconds\n"
-	        "  -a  with -w: any response counts (for the reflector)\n");
+	fprintf(
+	    stderr,
+	    "usage: qpace -s ADDR -p PORT -d FILE [-r QPS] [-n COUNT] "
+	    "[-l SECONDS]\n"
+	    "             [-e] [-D] [-E CODE:HEX] [-k SOCKETS] [-t TIMEOUT_MS] "
+	    "[-w [-a]]\n"
+	    "  -r  queries per second (default 5000)\n"
+	    "  -n  stop after COUNT queries (default 10000)\n"
+	    "  -l  stop sending after SECONDS (default 60)\n"
+	    "  -e  add an EDNS(0) OPT record; -E adds an option to it\n"
+	    "  -k  spread queries over this many sockets (default 1)\n"
+	    "  -t  wait this long for answers after the last query\n"
+	    "  -w  cold-start mode: one query (the file's first) every "
+	    "1 ms until\n"
+	    "      the first NOERROR answer with records, at most -l "
+	    "seconds\n"
+	    "  -a  with -w: any response counts (for the reflector)\n");
 	exit(2);
 }
 
@@ -145,6 +147,9 @@ static int qp_parse_option(const char *s, uint8_t *out, size_t cap,
 	return 0;
 }
 
+/* -D: the DO bit in every query's OPT record (RFC 3225). */
+static bool qp_dnssec_ok;
+
 static int qp_build(struct qp_query *q, const char *name, int type, bool edns,
                     const uint8_t *opt, size_t optlen)
 {
@@ -168,9 +173,9 @@ static int qp_build(struct qp_query *q, const char *name, int type, bool edns,
 		b[p++] = 41; /* OPT, RFC 6891 section 6.1.2 */
 		b[p++] = QP_EDNS_SIZE >> 8;
 		b[p++] = QP_EDNS_SIZE & 0xff;
-		b[p++] = 0; /* extended rcode, version, flags */
+		b[p++] = 0; /* extended rcode, version, flags (DO = 0x8000) */
 		b[p++] = 0;
-		b[p++] = 0;
+		b[p++] = qp_dnssec_ok ? 0x80 : 0;
 		b[p++] = 0;
 		b[p++] = (uint8_t)(optlen >> 8);
 		b[p++] = (uint8_t)optlen;
@@ -326,7 +331,7 @@ int main(int argc, char **argv)
 	uint8_t opt[256];
 	size_t optlen = 0;
 	int c;
-	while ((c = getopt(argc, argv, "s:p:d:r:n:l:eE:k:t:wah")) != -1) {
+	while ((c = getopt(argc, argv, "s:p:d:r:n:l:eDE:k:t:wah")) != -1) {
 		switch (c) {
 		case 's':
 			server = optarg;
@@ -348,6 +353,10 @@ int main(int argc, char **argv)
 			break;
 		case 'e':
 			edns = true;
+			break;
+		case 'D':
+			edns = true;
+			qp_dnssec_ok = true;
 			break;
 		case 'E': {
 			size_t n;
